@@ -1,0 +1,280 @@
+"""Plugin manager: loads entry-point plugins once, validates them, and keeps the registries.
+
+Plugins are modules registered under the ``forge`` entry-point group. ``FORGE_LOAD_PLUGINS``
+(comma-separated entry-point names; empty string = none) restricts which are loaded.
+A plugin that fails to import or registers something broken is recorded as a failure
+(shown by ``forge plugins``) and skipped; the other plugins keep working.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from forge import hookspecs
+from forge.domain import Domain
+from forge.errors import PluginError, UnknownNameError
+from forge.types import Task
+
+ENTRY_POINT_GROUP = "forge"
+
+
+@dataclass
+class PluginInfo:
+    """What forge knows about one loaded (or failed) plugin."""
+
+    name: str
+    module: str
+    dist: str = ""
+    version: str = ""
+    hooks: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class Registry:
+    """Everything plugins registered, keyed by name, with the plugin that registered each."""
+
+    domains: dict[str, Domain] = field(default_factory=dict)
+    domain_owner: dict[str, str] = field(default_factory=dict)
+    loaders: dict[str, Callable[[str], list[Task]]] = field(default_factory=dict)
+    loader_owner: dict[str, str] = field(default_factory=dict)
+    verifiers: dict[str, list[Any]] = field(default_factory=dict)
+
+
+class PluginManager:
+    """Loads plugins and collects their registrations. Use :func:`get_manager` for the shared one."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager("forge")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        self._registry: Registry | None = None
+        self._lock = threading.RLock()
+
+    # ----- loading -------------------------------------------------------------------
+    def load_entry_points(self) -> None:
+        """Import every allowed entry point of group ``forge`` and register it; errors are recorded."""
+        allowed = _allowed_names()
+        for ep in _entry_points():
+            if allowed is not None and ep.name not in allowed:
+                continue
+            if ep.name in self.plugins:
+                continue
+            info = PluginInfo(name=ep.name, module=ep.value, **_dist_info(ep))
+            self.plugins[ep.name] = info
+            try:
+                module = ep.load()
+            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break forge
+                info.error = f"failed to import {ep.value}: {type(exc).__name__}: {exc}"
+                continue
+            self.add_plugin(module, ep.name, info)
+
+    def add_plugin(
+        self, plugin: ModuleType | object, name: str, info: PluginInfo | None = None
+    ) -> None:
+        """Register a plugin object under ``name`` (used for entry points and by tests)."""
+        info = info or self.plugins.setdefault(name, PluginInfo(name=name, module=repr(plugin)))
+        self.plugins[name] = info
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            info.error = f"invalid hook implementation: {exc}"
+            return
+        except ValueError as exc:
+            info.error = str(exc)
+            return
+        info.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or ())
+        self._registry = None
+
+    def remove_plugin(self, name: str) -> None:
+        """Unregister the plugin registered as ``name`` (tests use this in ``finally``)."""
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        self.plugins.pop(name, None)
+        self._registry = None
+
+    # ----- registries --------------------------------------------------------------
+    @property
+    def hook(self) -> Any:
+        """The pluggy hook relay, for firing event hooks (``manager.hook.run_started(run=...)``)."""
+        return self.pm.hook
+
+    def registry(self) -> Registry:
+        """Return the registrations of all plugins, collecting them on first use."""
+        with self._lock:
+            if self._registry is None:
+                self._registry = self._collect()
+            return self._registry
+
+    def _collect(self) -> Registry:
+        reg = Registry()
+        for plugin_name, plugin in self.pm.list_name_plugin():
+            staged = Registry(
+                domains=dict(reg.domains),
+                domain_owner=dict(reg.domain_owner),
+                loaders=dict(reg.loaders),
+                loader_owner=dict(reg.loader_owner),
+                verifiers={k: list(v) for k, v in reg.verifiers.items()},
+            )
+            try:
+                _call_one(
+                    self.pm,
+                    plugin,
+                    "register_domains",
+                    register=_domain_register(staged, plugin_name),
+                )
+                _call_one(
+                    self.pm,
+                    plugin,
+                    "register_task_loaders",
+                    register=_loader_register(staged, plugin_name),
+                )
+                _call_one(
+                    self.pm,
+                    plugin,
+                    "register_verifiers",
+                    register=_verifier_register(staged, plugin_name),
+                )
+            except Exception as exc:  # noqa: BLE001 - one broken plugin must not break the others
+                info = self.plugins.setdefault(
+                    plugin_name, PluginInfo(name=plugin_name, module=repr(plugin))
+                )
+                info.error = (
+                    exc.one_line()
+                    if isinstance(exc, PluginError)
+                    else (f"registration failed: {type(exc).__name__}: {exc}")
+                )
+                continue
+            reg = staged
+        return reg
+
+    def failures(self) -> list[PluginInfo]:
+        """Return the plugins that failed to load or register (after collecting registries)."""
+        self.registry()
+        return [p for p in self.plugins.values() if p.error]
+
+    def domain(self, name: str) -> Domain:
+        """Return the registered domain ``name`` or raise :class:`UnknownNameError`."""
+        domains = self.registry().domains
+        if name not in domains:
+            raise UnknownNameError("domain", name, domains)
+        return domains[name]
+
+
+def _call_one(pm: pluggy.PluginManager, plugin: Any, hook_name: str, **kwargs: Any) -> None:
+    """Call hook ``hook_name`` on one plugin only (so errors can name that plugin)."""
+    caller = pm.subset_hook_caller(
+        hook_name, remove_plugins=[p for p in pm.get_plugins() if p is not plugin]
+    )
+    caller(**kwargs)
+
+
+def _domain_register(reg: Registry, owner: str) -> Callable[[Any], None]:
+    def register(domain: Any) -> None:
+        if isinstance(domain, type) and issubclass(domain, Domain):
+            domain = domain()
+        if not isinstance(domain, Domain):
+            raise PluginError(
+                f"Plugin '{owner}' registered {domain!r}, which is not a forge.domain.Domain instance."
+            )
+        name = getattr(domain, "name", "")
+        if not name or not isinstance(name, str):
+            raise PluginError(f"Plugin '{owner}' registered a domain without a name.")
+        if name in reg.domains:
+            raise PluginError(
+                f"Domain '{name}' is registered twice: by plugin '{reg.domain_owner[name]}' and by plugin '{owner}'.",
+                "Uninstall one of them or restrict loading with FORGE_LOAD_PLUGINS.",
+            )
+        reg.domains[name] = domain
+        reg.domain_owner[name] = owner
+
+    return register
+
+
+def _loader_register(
+    reg: Registry, owner: str
+) -> Callable[[str, Callable[[str], list[Task]]], None]:
+    def register(name: str, loader: Callable[[str], list[Task]]) -> None:
+        if ":" not in name:
+            raise PluginError(
+                f"Plugin '{owner}' registered task loader '{name}'; use 'domain:name'."
+            )
+        if name in reg.loaders:
+            raise PluginError(
+                f"Task loader '{name}' is registered twice: by plugin '{reg.loader_owner[name]}' and by plugin '{owner}'."
+            )
+        reg.loaders[name] = loader
+        reg.loader_owner[name] = owner
+
+    return register
+
+
+def _verifier_register(reg: Registry, owner: str) -> Callable[[str, Any], None]:
+    def register(domain_name: str, verifier: Any) -> None:
+        if not callable(getattr(verifier, "check", None)) or not getattr(verifier, "name", ""):
+            raise PluginError(
+                f"Plugin '{owner}' registered verifier {verifier!r} for '{domain_name}'; "
+                "a verifier needs a 'name' and a 'check(task, artifact, verdict, sandbox)' method."
+            )
+        reg.verifiers.setdefault(domain_name, []).append(verifier)
+
+    return register
+
+
+def _entry_points() -> Iterable[metadata.EntryPoint]:
+    eps = metadata.entry_points()
+    if hasattr(eps, "select"):
+        return sorted(eps.select(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+    return sorted(eps.get(ENTRY_POINT_GROUP, []), key=lambda e: e.name)  # pragma: no cover
+
+
+def _dist_info(ep: metadata.EntryPoint) -> dict[str, str]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return {}
+    return {"dist": dist.metadata["Name"] or "", "version": dist.version or ""}
+
+
+def _allowed_names() -> set[str] | None:
+    raw = os.environ.get("FORGE_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {n.strip() for n in raw.split(",") if n.strip()}
+
+
+_manager: PluginManager | None = None
+_manager_lock = threading.Lock()
+
+
+def get_manager() -> PluginManager:
+    """Return the process-wide plugin manager, loading entry points on first call."""
+    global _manager
+    with _manager_lock:
+        if _manager is None:
+            _manager = PluginManager()
+            _manager.load_entry_points()
+        return _manager
+
+
+def reset_manager() -> None:
+    """Forget the process-wide manager so the next :func:`get_manager` reloads (for tests)."""
+    global _manager
+    with _manager_lock:
+        _manager = None
+
+
+def get_domain(name: str) -> Domain:
+    """Return the installed domain called ``name`` (raises UnknownNameError with a suggestion)."""
+    return get_manager().domain(name)

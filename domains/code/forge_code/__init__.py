@@ -1,0 +1,1 @@
+"""forge's built-in 'code' domain, registered through the 'forge' entry-point group."""

@@ -1,0 +1,1 @@
+"""Plugin module for the 'code' domain (placeholder until the domain lands)."""

@@ -1,0 +1,1 @@
+"""Plugin module for the 'math' domain (placeholder until the domain lands)."""

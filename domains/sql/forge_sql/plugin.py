@@ -1,0 +1,1 @@
+"""Plugin module for the 'sql' domain (placeholder until the domain lands)."""
