@@ -1,0 +1,117 @@
+"""``forge tasks`` (list a domain's tasks) and ``forge verify`` (check one candidate)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from forge.cli.common import (
+    domain_option,
+    find_task,
+    get_domain,
+    read_candidate,
+    resolve_tasks,
+    tasks_option,
+)
+from forge.plugins import get_manager
+from forge.types import Verdict
+
+
+@click.command("tasks")
+@domain_option
+@tasks_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per task (JSONL).")
+def tasks_cmd(domain_name: str, tasks_source: str | None, as_json: bool) -> None:
+    """List the tasks of a domain: id, difficulty and the first line of the prompt."""
+    domain = get_domain(domain_name)
+    tasks = resolve_tasks(domain, tasks_source)
+    if as_json:
+        for task in tasks:
+            click.echo(json.dumps(task.to_dict(), default=repr))
+        return
+    width = max((len(t.id) for t in tasks), default=2)
+    for task in tasks:
+        first = next((ln.strip() for ln in task.prompt.splitlines() if ln.strip()), "")
+        click.echo(f"{task.id.ljust(width)}  {task.difficulty}  {first[:90]}")
+    click.echo(f"{len(tasks)} tasks", err=True)
+
+
+@click.command("verify")
+@domain_option
+@tasks_option
+@click.option("--task", "task_id", required=True, metavar="ID", help="Task id (see 'forge tasks').")
+@click.option(
+    "--candidate",
+    "-c",
+    required=True,
+    metavar="FILE|-",
+    help="A raw completion or bare artifact (code, query, answer); - reads stdin.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object.")
+def verify_cmd(
+    domain_name: str, tasks_source: str | None, task_id: str, candidate: str, as_json: bool
+) -> None:
+    """Verify one candidate against one task in the sandbox.
+
+    Exit status: 0 when every case passed, 1 when not, 2 on bad usage or bad input.
+    """
+    from forge.sandbox import Sandbox
+    from forge.verifiers import verify_all
+
+    domain = get_domain(domain_name)
+    task = find_task(resolve_tasks(domain, tasks_source), task_id, tasks_source)
+    text = read_candidate(candidate)
+    artifact = domain.extract(text)
+    verifiers = get_manager().registry().verifiers.get(domain.name, [])
+    with Sandbox() as sandbox:
+        verdict = verify_all(domain, [(task, artifact)], sandbox, verifiers)[0]
+    feedback = domain.feedback(task, verdict)
+    if as_json:
+        click.echo(json.dumps(_verdict_json(task.id, domain, verdict, feedback)))
+    else:
+        _print_verdict(task.id, verdict, feedback)
+    raise SystemExit(0 if verdict.status == "passed" else 1)
+
+
+def _verdict_json(task_id: str, domain, verdict: Verdict, feedback: str) -> dict:
+    d = verdict.to_dict()
+    hp, ht = (sum(c.passed for c in verdict.hidden), len(verdict.hidden))
+    return {
+        "task": task_id,
+        "domain": domain.name,
+        "domain_version": domain.version,
+        "status": verdict.status,
+        "passed": verdict.passed,
+        "total": verdict.total,
+        "hidden_passed": hp,
+        "hidden_total": ht,
+        "score": domain.score(verdict),
+        "feedback": feedback,
+        "message": verdict.message,
+        "cases": d["cases"],
+        "isolation": d["isolation"],
+        "duration_s": d["duration_s"],
+    }
+
+
+def _print_verdict(task_id: str, verdict: Verdict, feedback: str) -> None:
+    mark = (
+        click.style("PASSED", fg="green")
+        if verdict.status == "passed"
+        else click.style(verdict.status.upper(), fg="red")
+    )
+    hidden = verdict.hidden
+    extra = f", hidden {sum(c.passed for c in hidden)}/{len(hidden)}" if hidden else ""
+    click.echo(
+        f"{task_id}: {mark} {verdict.passed}/{verdict.total} public tests{extra} "
+        f"in {verdict.duration_s:.2f}s"
+    )
+    if verdict.status != "passed":
+        click.echo("feedback:")
+        for line in feedback.splitlines():
+            click.echo(f"  {line}")
+    click.echo(f"isolation: {', '.join(verdict.isolation) or 'none'}")
+
+
+COMMANDS = [tasks_cmd, verify_cmd]

@@ -1,0 +1,221 @@
+"""Typed run configuration: dataclasses with help text, read from YAML with unknown keys rejected.
+
+YAML keys match field names one to one (``search.population_size``). CLI flags override
+YAML values. ``--quick`` applies :data:`QUICK` on top of the defaults before YAML and flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from forge.errors import ConfigError
+
+
+def _f(default: Any, help: str) -> Any:
+    """A dataclass field with a default and help text (shown in docs and examples)."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class ModelConfig:
+    """Which model to use and how to load it."""
+
+    name: str = _f("smollm2-135m", "registry name, mlx-lm/Hugging Face folder, or .gguf file")
+    adapter: str | None = _f(None, "LoRA adapter folder to start from (None = base model)")
+
+
+@dataclass
+class TaskConfig:
+    """Where tasks come from and how they are split."""
+
+    source: str | None = _f(
+        None, "task file, or a named set such as humaneval[0:20]; None = the domain's built-in set"
+    )
+    heldout: str | float = _f(
+        0.3, "held-out tasks: a fraction of the tasks (0-1) or a task file/named set"
+    )
+    limit: int | None = _f(None, "use at most this many training tasks (None = all)")
+    heldout_limit: int | None = _f(None, "use at most this many held-out tasks (None = all)")
+
+
+@dataclass
+class SearchConfig:
+    """The evolutionary search (EVOLVE and AFTER-search phases)."""
+
+    population_size: int = _f(8, "first-generation samples per task")
+    elites: int = _f(2, "best distinct artifacts kept per task each generation")
+    repairs_per_elite: int = _f(3, "repair samples generated from each elite per generation")
+    generations: int = _f(3, "repair generations after the first sample (stop early when solved)")
+    temperature: float = _f(0.8, "sampling temperature for search (single-pass phases are greedy)")
+    top_p: float = _f(0.95, "nucleus sampling cut-off")
+    max_tokens: int = _f(384, "most new tokens per completion")
+    feedback: Literal["specific", "score-only"] = _f(
+        "specific", "what repair prompts show: the failing cases, or only the pass count"
+    )
+
+
+@dataclass
+class PairsConfig:
+    """How repair pairs and rehearsal examples are extracted."""
+
+    max_per_task: int = _f(4, "most repair pairs kept per task")
+    min_gain: float = _f(0.01, "least score improvement from weak to strong for a pair")
+    rehearsal_ratio: float = _f(0.5, "rehearsal examples (task -> passing answer) per repair pair")
+
+
+@dataclass
+class TrainConfig:
+    """LoRA training on the pairs."""
+
+    rank: int = _f(4, "LoRA rank")
+    scale: float = _f(20.0, "LoRA scale (alpha)")
+    dropout: float = _f(0.0, "LoRA dropout")
+    num_layers: int = _f(-1, "how many of the last transformer layers get adapters (-1 = all)")
+    learning_rate: float = _f(1e-4, "learning rate")
+    iters: int = _f(40, "training iterations")
+    batch_size: int = _f(4, "examples per iteration")
+    max_seq_len: int = _f(1024, "longest training example in tokens (longer ones are truncated)")
+    optimizer: Literal["adafactor", "adam", "adamw", "sgd"] = _f("adafactor", "optimizer")
+    min_pairs: int = _f(2, "skip training when fewer repair pairs than this were found")
+
+
+@dataclass
+class SandboxConfig:
+    """Limits for running candidates."""
+
+    lanes: int | None = _f(None, "worker lanes (None = one per CPU core)")
+    wall_s: float = _f(5.0, "wall-clock limit per candidate, seconds")
+    memory_mb: int = _f(1024, "memory limit per candidate, MiB")
+
+
+@dataclass
+class RunConfig:
+    """Everything a ``forge run`` needs. Saved as ``config.yaml`` in the run folder."""
+
+    domain: str = _f("code", "domain name (forge domains lists them)")
+    seed: int = _f(0, "random seed for splits and sampling")
+    model: ModelConfig = field(default_factory=ModelConfig)
+    tasks: TaskConfig = field(default_factory=TaskConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
+    pairs: PairsConfig = field(default_factory=PairsConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    after_search: bool = _f(True, "run the search again with the adapter (AFTER-search phase)")
+
+
+QUICK: dict[str, Any] = {
+    "tasks": {"limit": 5, "heldout_limit": 3},
+    "search": {"population_size": 6, "generations": 2, "repairs_per_elite": 2, "max_tokens": 256},
+    "train": {"iters": 20, "max_seq_len": 512},
+}
+"""Overrides applied by ``--quick``: a whole loop in a few minutes on a laptop CPU."""
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file into a dict; raises ConfigError with the file name on bad input."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(
+            f"Config file '{p}' does not exist.",
+            "Pass a YAML file, e.g. examples/configs/quick.yaml.",
+        )
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(
+            f"Config file '{p}{where}' is not valid YAML: {getattr(exc, 'problem', exc)}."
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"Config file '{p}' must hold a mapping of keys, not {type(data).__name__}."
+        )
+    return data
+
+
+def build_config(*layers: dict[str, Any]) -> RunConfig:
+    """Return a RunConfig from defaults with each layer of overrides applied in order."""
+    config = RunConfig()
+    for layer in layers:
+        _apply(config, layer, "")
+    return config
+
+
+def to_dict(config: Any) -> dict[str, Any]:
+    """Return a config dataclass as plain nested dicts (for YAML and JSON)."""
+    return dataclasses.asdict(config)
+
+
+def dump_yaml(config: RunConfig) -> str:
+    """Return the config as YAML text."""
+    return yaml.safe_dump(to_dict(config), sort_keys=False)
+
+
+def _apply(target: Any, values: dict[str, Any], prefix: str) -> None:
+    if not isinstance(values, dict):
+        raise ConfigError(f"Config key '{prefix.rstrip('.') or '<root>'}' must be a mapping.")
+    hints = typing.get_type_hints(type(target))
+    fields = {f.name: f for f in dataclasses.fields(target)}
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.5)
+            hint = f" Did you mean '{prefix}{close[0]}'?" if close else ""
+            raise ConfigError(
+                f"Unknown config key '{path}'.{hint} Known keys: {', '.join(prefix + n for n in fields)}."
+            )
+        current = getattr(target, key)
+        if dataclasses.is_dataclass(current):
+            _apply(current, value, f"{path}.")
+        elif value is not None or _allows_none(hints[key]):
+            setattr(target, key, _coerce(value, hints[key], path))
+
+
+def _allows_none(tp: Any) -> bool:
+    return type(None) in typing.get_args(tp)
+
+
+def _coerce(value: Any, tp: Any, path: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; return it converted (int->float) or raise."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            try:
+                return _coerce(value, arg, path)
+            except ConfigError:
+                continue
+        raise ConfigError(f"Config key '{path}' has value {value!r}; expected {_type_name(tp)}.")
+    if origin is Literal:
+        if value in typing.get_args(tp):
+            return value
+        allowed = ", ".join(repr(a) for a in typing.get_args(tp))
+        raise ConfigError(f"Config key '{path}' has value {value!r}; expected one of {allowed}.")
+    if tp is type(None):
+        if value is None:
+            return None
+    elif tp is float and type(value) in (int, float):
+        return float(value)
+    elif tp is int and type(value) is int:
+        return value
+    elif tp in (str, bool) and type(value) is tp:
+        return value
+    raise ConfigError(f"Config key '{path}' has value {value!r}; expected {_type_name(tp)}.")
+
+
+def _type_name(tp: Any) -> str:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    return "null" if tp is type(None) else getattr(tp, "__name__", str(tp))

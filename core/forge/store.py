@@ -1,0 +1,257 @@
+"""The run store: one SQLite file per run (``runs/<id>/forge.db``) holding everything measured.
+
+Every unit of work (a phase's generation, a training run) is written in one transaction
+together with a ``units`` row naming it, so a run killed at any moment resumes from the
+last completed unit without losing or repeating verified results.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from forge.errors import StoreError
+from forge.types import Candidate, RepairPair, Task, Verdict
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (
+    id TEXT PRIMARY KEY, split TEXT NOT NULL, ord INTEGER NOT NULL, task TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS phases (
+    name TEXT PRIMARY KEY, status TEXT NOT NULL, started REAL, finished REAL,
+    seconds REAL DEFAULT 0, stats TEXT DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS units (phase TEXT NOT NULL, unit TEXT NOT NULL, finished REAL NOT NULL,
+    PRIMARY KEY (phase, unit));
+CREATE TABLE IF NOT EXISTS candidates (
+    id TEXT PRIMARY KEY, phase TEXT NOT NULL, task_id TEXT NOT NULL, generation INTEGER NOT NULL,
+    parent_id TEXT, text TEXT NOT NULL, artifact TEXT, status TEXT NOT NULL, score REAL NOT NULL,
+    passed INTEGER NOT NULL, total INTEGER NOT NULL, hidden_passed INTEGER NOT NULL,
+    hidden_total INTEGER NOT NULL, feedback TEXT NOT NULL, verdict TEXT NOT NULL, created REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS candidates_by_phase ON candidates (phase, task_id, generation);
+CREATE TABLE IF NOT EXISTS pairs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, kind TEXT NOT NULL,
+    messages TEXT NOT NULL, target TEXT NOT NULL, weak_score REAL, strong_score REAL);
+CREATE TABLE IF NOT EXISTS train_log (iter INTEGER PRIMARY KEY, loss REAL NOT NULL);
+"""
+
+
+class RunStore:
+    """Read and write one run's ``forge.db``. Safe to use from one thread at a time per call."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"Run store '{self.path}' cannot be opened: {exc}.",
+                "Is this a forge run folder? Start a new run instead.",
+            ) from None
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif int(version) != SCHEMA_VERSION:
+            raise StoreError(
+                f"Run store '{self.path}' has schema {version}; this forge reads {SCHEMA_VERSION}."
+            )
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block of writes atomically (all or nothing, durable once the block exits)."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # ----- meta ------------------------------------------------------------------------
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store ``value`` (JSON-encoded) under ``key``."""
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """Return the value stored under ``key``, or ``default``."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # ----- tasks -----------------------------------------------------------------------
+    def save_tasks(self, train: Iterable[Task], heldout: Iterable[Task]) -> None:
+        """Record the task split once, at the start of a run."""
+        with self.transaction() as db:
+            for split, tasks in (("train", train), ("heldout", heldout)):
+                for i, t in enumerate(tasks):
+                    db.execute(
+                        "INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?)",
+                        (t.id, split, i, json.dumps(t.to_dict(), default=repr)),
+                    )
+
+    def load_tasks(self) -> tuple[list[Task], list[Task]]:
+        """Return ``(train, heldout)`` tasks as saved."""
+        out: dict[str, list[Task]] = {"train": [], "heldout": []}
+        for split, raw in self.db.execute("SELECT split, task FROM tasks ORDER BY split, ord"):
+            d = json.loads(raw)
+            out[split].append(Task(**d))
+        return out["train"], out["heldout"]
+
+    # ----- phases and units ------------------------------------------------------------
+    def phase_status(self, name: str) -> str | None:
+        """Return ``running``/``done`` for a phase, or None if it never started."""
+        row = self.db.execute("SELECT status FROM phases WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def start_phase(self, name: str) -> None:
+        """Mark a phase as running (keeps its first start time on resume)."""
+        with self._lock:
+            self.db.execute(
+                "INSERT INTO phases (name, status, started) VALUES (?, 'running', ?) "
+                "ON CONFLICT(name) DO UPDATE SET status = 'running'",
+                (name, time.time()),
+            )
+
+    def finish_phase(self, name: str, seconds: float, stats: dict[str, Any]) -> None:
+        """Mark a phase done with its wall time (summed over resumed sessions) and stats."""
+        with self._lock:
+            self.db.execute(
+                "UPDATE phases SET status = 'done', finished = ?, seconds = seconds + ?, stats = ? WHERE name = ?",
+                (time.time(), seconds, json.dumps(stats), name),
+            )
+
+    def add_phase_seconds(self, name: str, seconds: float) -> None:
+        """Add wall time spent in a phase that was interrupted (so resumed runs report honest time)."""
+        with self._lock:
+            self.db.execute(
+                "UPDATE phases SET seconds = seconds + ? WHERE name = ?", (seconds, name)
+            )
+
+    def phases(self) -> dict[str, dict[str, Any]]:
+        """Return every phase record by name."""
+        rows = self.db.execute("SELECT name, status, started, finished, seconds, stats FROM phases")
+        return {
+            r[0]: {
+                "status": r[1],
+                "started": r[2],
+                "finished": r[3],
+                "seconds": r[4],
+                "stats": json.loads(r[5] or "{}"),
+            }
+            for r in rows
+        }
+
+    def unit_done(self, phase: str, unit: str) -> bool:
+        """Return True if ``unit`` of ``phase`` was committed."""
+        q = "SELECT 1 FROM units WHERE phase = ? AND unit = ?"
+        return self.db.execute(q, (phase, unit)).fetchone() is not None
+
+    # ----- candidates --------------------------------------------------------------------
+    def commit_unit(
+        self, phase: str, unit: str, rows: Iterable[tuple[Candidate, Verdict, float, str]]
+    ) -> None:
+        """Store a unit's candidates with their verdicts, score and feedback, and mark it done."""
+        now = time.time()
+        with self.transaction() as db:
+            for cand, verdict, score, feedback in rows:
+                hp = sum(c.passed for c in verdict.hidden)
+                db.execute(
+                    "INSERT OR REPLACE INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        cand.id,
+                        phase,
+                        cand.task_id,
+                        cand.generation,
+                        cand.parent_id,
+                        cand.text,
+                        cand.artifact,
+                        verdict.status,
+                        score,
+                        verdict.passed,
+                        verdict.total,
+                        hp,
+                        len(verdict.hidden),
+                        feedback,
+                        json.dumps(verdict.to_dict()),
+                        now,
+                    ),
+                )
+            db.execute("INSERT OR REPLACE INTO units VALUES (?, ?, ?)", (phase, unit, now))
+
+    def candidates(
+        self, phase: str | None = None, task_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Return stored candidates (dicts with every column; ``verdict`` decoded), oldest first."""
+        q = "SELECT * FROM candidates WHERE (? IS NULL OR phase = ?) AND (? IS NULL OR task_id = ?) ORDER BY rowid"
+        cur = self.db.execute(q, (phase, phase, task_id, task_id))
+        cols = [c[0] for c in cur.description]
+        out = []
+        for row in cur.fetchall():
+            d = dict(zip(cols, row, strict=True))
+            d["verdict"] = Verdict.from_dict(json.loads(d["verdict"]))
+            out.append(d)
+        return out
+
+    # ----- pairs and training ----------------------------------------------------------
+    def save_pairs(self, pairs: Iterable[RepairPair]) -> None:
+        """Replace the run's pairs and mark the pairs phase's unit done, atomically."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM pairs")
+            for p in pairs:
+                db.execute(
+                    "INSERT INTO pairs (task_id, kind, messages, target, weak_score, strong_score) VALUES (?,?,?,?,?,?)",
+                    (
+                        p.task_id,
+                        p.kind,
+                        json.dumps(list(p.messages)),
+                        p.target,
+                        p.weak_score,
+                        p.strong_score,
+                    ),
+                )
+
+    def pairs(self) -> list[RepairPair]:
+        """Return the run's repair and rehearsal pairs."""
+        rows = self.db.execute(
+            "SELECT task_id, kind, messages, target, weak_score, strong_score FROM pairs ORDER BY id"
+        )
+        return [
+            RepairPair(
+                task_id=r[0],
+                kind=r[1],
+                messages=tuple(json.loads(r[2])),
+                target=r[3],
+                weak_score=r[4],
+                strong_score=r[5],
+            )
+            for r in rows
+        ]
+
+    def save_train_log(self, losses: Iterable[tuple[int, float]]) -> None:
+        """Replace the training loss curve."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM train_log")
+            db.executemany("INSERT INTO train_log VALUES (?, ?)", list(losses))
+
+    def train_log(self) -> list[tuple[int, float]]:
+        """Return ``(iteration, loss)`` points of the last training."""
+        return [
+            (int(i), float(v))
+            for i, v in self.db.execute("SELECT iter, loss FROM train_log ORDER BY iter")
+        ]
