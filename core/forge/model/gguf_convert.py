@@ -92,7 +92,9 @@ def convert_gguf(
     try:
         reader = GGUFReader(str(gguf_path))
     except Exception as exc:  # the gguf package raises plain ValueError/struct errors
-        raise ModelError(f"Cannot read GGUF file {gguf_path}: {exc}.", "Is it a GGUF model?") from exc
+        raise ModelError(
+            f"Cannot read GGUF file {gguf_path}: {exc}.", "Is it a GGUF model?"
+        ) from exc
     step = progress or (lambda *_: None)
     fields = reader.fields
     cfg = build_config(fields, {t.name for t in reader.tensors})

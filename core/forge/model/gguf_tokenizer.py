@@ -94,7 +94,7 @@ def build_tokenizer(fields: dict[str, Any]) -> tuple[Tokenizer, dict[str, Any]]:
     types = list(_field(fields, "tokenizer.ggml.token_type", [1] * len(tokens)))
     special = [
         AddedToken(t, special=(ty == _CONTROL), normalized=False)
-        for t, ty in zip(tokens, types)
+        for t, ty in zip(tokens, types, strict=False)
         if ty in (_CONTROL, _USER)
     ]
     tok.add_tokens(special)
