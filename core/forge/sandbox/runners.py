@@ -1,0 +1,84 @@
+"""Built-in runners: the reference ``call_function`` runner and a few tiny helpers.
+
+Runners execute inside the sandboxed child. They return plain data; the trusted side
+compares it with expected values, which never reach this process.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+from forge.sandbox import codec
+
+CANDIDATE_FILE = "<candidate>"
+_ERROR_CHARS = 500
+
+
+def call_function(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run ``payload["source"]`` and call ``entry_point`` once per entry of ``args_list``.
+
+    Returns one dict per call: ``{"ok": True, "value": v}`` or ``{"ok": False, "error":
+    "ExcType: message", "line": n}`` (``line`` in the candidate source, or None). Errors
+    while compiling or running the module body propagate, so the job's status is "error".
+    A value that is not plain data becomes a per-call error naming its type.
+    """
+    source = payload["source"]
+    namespace: dict[str, Any] = {"__name__": "__candidate__", "__builtins__": __builtins__}
+    exec(compile(source, CANDIDATE_FILE, "exec"), namespace)  # noqa: S102 - this is the sandbox
+    entry = payload["entry_point"]
+    fn = namespace.get(entry)
+    if not callable(fn):
+        raise NameError(f"name '{entry}' is not defined as a function")
+    return [_call_one(fn, args) for args in payload.get("args_list", [])]
+
+
+def _call_one(fn: Any, args: Any) -> dict[str, Any]:
+    try:
+        value = fn(*args)
+    except MemoryError:
+        raise
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        return {"ok": False, "error": _describe(exc)[:_ERROR_CHARS], "line": _line(exc)}
+    try:
+        codec.encode(value, 1 << 62)
+    except (codec.NotPlain, RecursionError) as exc:
+        return {"ok": False, "error": f"returned a non-plain value: {exc}", "line": None}
+    return {"ok": True, "value": value}
+
+
+def _describe(exc: BaseException) -> str:
+    from forge.sandbox.child import describe
+
+    return describe(exc)
+
+
+def _line(exc: BaseException) -> int | None:
+    try:
+        frames = traceback.extract_tb(exc.__traceback__)
+    except Exception:  # noqa: BLE001
+        return None
+    lines = [f.lineno for f in frames if f.filename == CANDIDATE_FILE]
+    return lines[-1] if lines else None
+
+
+def echo(payload: Any) -> Any:
+    """Return ``payload`` unchanged (tests and benchmarks of the channel itself)."""
+    return payload
+
+
+def exec_source(payload: dict[str, Any]) -> Any:
+    """Execute ``payload["source"]`` and return the module variable ``result`` (or None)."""
+    namespace: dict[str, Any] = {"__name__": "__candidate__"}
+    exec(compile(payload["source"], CANDIDATE_FILE, "exec"), namespace)  # noqa: S102
+    return namespace.get("result")
+
+
+def python_info(_: Any = None) -> dict[str, Any]:
+    """Return facts about the child process (used by tests to inspect the sandbox)."""
+    import os
+
+    return {"pid": os.getpid(), "pgid": os.getpgid(0), "sid": os.getsid(0),
+            "cwd": os.getcwd(), "env": dict(os.environ), "uid": os.getuid(),
+            "argv": list(sys.argv)}

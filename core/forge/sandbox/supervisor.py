@@ -1,0 +1,151 @@
+"""The trusted supervisor: a pool of lanes, a job queue, and the public Sandbox API."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, as_completed
+from typing import Any
+
+from forge.errors import SandboxError
+from forge.sandbox import codec
+from forge.sandbox.jobs import Job, JobResult, Limits
+from forge.sandbox.worker import LaneProcess
+
+MAX_PAYLOAD_BYTES = 64 << 20
+_DEFAULT_LIMITS = Limits()
+
+
+def default_lanes() -> int:
+    """Return the default number of lanes: one per usable CPU core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class Sandbox:
+    """Runs jobs in sandboxed children forked by pre-started lanes. Thread-safe.
+
+    ``lanes`` defaults to one per core; ``limits`` replaces the defaults for jobs that
+    leave ``Job.limits`` at its default. Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(
+        self, lanes: int | None = None, limits: Limits | None = None,
+        disable: Sequence[str] = (),
+    ) -> None:
+        self.lanes = int(lanes) if lanes else default_lanes()
+        if self.lanes < 1:
+            raise SandboxError(f"a sandbox needs at least one lane, not {lanes}")
+        self.limits = limits or _DEFAULT_LIMITS
+        env_disable = os.environ.get("FORGE_SANDBOX_DISABLE", "")
+        self.disabled = tuple(disable) + tuple(x for x in env_disable.split(",") if x)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._workers = [LaneProcess(self.disabled) for _ in range(self.lanes)]
+        try:
+            for worker in self._workers:
+                worker.wait_ready()
+        except BaseException:
+            for worker in self._workers:
+                worker.stop()
+            raise
+        common = set.intersection(*(set(w.isolation) for w in self._workers))
+        self.isolation = tuple(x for x in self._workers[0].isolation if x in common)
+        self._threads = [
+            threading.Thread(target=self._serve, args=(w,), daemon=True, name=f"forge-lane-{i}")
+            for i, w in enumerate(self._workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def submit(self, job: Job) -> Future[JobResult]:
+        """Queue ``job`` and return a Future that resolves to its JobResult.
+
+        Raises SandboxError when the sandbox is closed or the payload is not plain data.
+        """
+        if not isinstance(job, Job) or not isinstance(job.runner, str) or ":" not in job.runner:
+            raise SandboxError(f"not a Job with a 'module:function' runner: {job!r:.80}")
+        limits = self.limits if job.limits == _DEFAULT_LIMITS else job.limits
+        future: Future[JobResult] = Future()
+        try:
+            payload = codec.encode(job.payload, MAX_PAYLOAD_BYTES)
+        except codec.TooLarge:
+            future.set_result(JobResult("rejected", None, f"payload is larger than "
+                                        f"{MAX_PAYLOAD_BYTES >> 20} MB"))
+            return future
+        except (codec.NotPlain, RecursionError) as exc:
+            raise SandboxError(f"job payload is not plain data: {exc}") from exc
+        with self._lock:
+            if self._closed:
+                raise SandboxError("the sandbox is closed")
+            self._queue.put((job, limits, payload, future))
+        return future
+
+    def run(self, job: Job) -> JobResult:
+        """Run ``job`` and block until its result is ready."""
+        return self.submit(job).result()
+
+    def run_many(self, jobs: Sequence[Job]) -> list[JobResult]:
+        """Run ``jobs`` on all lanes; return their results in the order given."""
+        futures = [self.submit(job) for job in jobs]
+        return [f.result() for f in futures]
+
+    def as_completed(self, jobs: Sequence[Job]) -> Iterator[tuple[int, JobResult]]:
+        """Run ``jobs`` on all lanes; yield ``(index, result)`` as each one finishes."""
+        futures = {self.submit(job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+    def close(self) -> None:
+        """Finish queued jobs, stop every lane and reap it. Safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._threads:
+                self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        for worker in self._workers:
+            worker.stop()
+
+    def stats(self) -> dict[str, Any]:
+        """Return lane pids and restart counts (for diagnostics and tests)."""
+        return {"pids": [w.proc.pid for w in self._workers if w.proc],
+                "restarts": sum(w.restarts for w in self._workers)}
+
+    def _serve(self, worker: LaneProcess) -> None:
+        while (item := self._queue.get()) is not None:
+            job, limits, payload, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(worker.execute(job, limits, payload))
+            except BaseException as exc:  # noqa: BLE001 - never lose a verdict
+                future.set_exception(SandboxError(f"sandbox failed: {exc}"))
+
+
+_shared: Sandbox | None = None
+_shared_lock = threading.Lock()
+
+
+def get_sandbox() -> Sandbox:
+    """Return the process-wide shared Sandbox, starting it on first use (closed at exit)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared._closed:
+            _shared = Sandbox()
+            atexit.register(_shared.close)
+        return _shared
