@@ -91,11 +91,9 @@ class TrainConfig:
 
 @dataclass
 class SandboxConfig:
-    """Limits for running candidates."""
+    """How candidates are run (each domain sets its own per-candidate time and memory limits)."""
 
     lanes: int | None = _f(None, "worker lanes (None = one per CPU core)")
-    wall_s: float = _f(5.0, "wall-clock limit per candidate, seconds")
-    memory_mb: int = _f(1024, "memory limit per candidate, MiB")
 
 
 @dataclass

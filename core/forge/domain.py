@@ -111,7 +111,7 @@ class Domain(abc.ABC):
         """
         if len(items) <= 1:
             return [self.verify(t, a, sandbox) for t, a in items]
-        with ThreadPoolExecutor(max_workers=max(1, sandbox.lanes * 2)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, getattr(sandbox, "lanes", 1) * 2)) as pool:
             return list(pool.map(lambda item: self.verify(item[0], item[1], sandbox), items))
 
     @abc.abstractmethod

@@ -129,19 +129,19 @@ class PluginManager:
                 verifiers={k: list(v) for k, v in reg.verifiers.items()},
             )
             try:
-                _call_one(
+                call_one(
                     self.pm,
                     plugin,
                     "register_domains",
                     register=_domain_register(staged, plugin_name),
                 )
-                _call_one(
+                call_one(
                     self.pm,
                     plugin,
                     "register_task_loaders",
                     register=_loader_register(staged, plugin_name),
                 )
-                _call_one(
+                call_one(
                     self.pm,
                     plugin,
                     "register_verifiers",
@@ -173,12 +173,17 @@ class PluginManager:
         return domains[name]
 
 
-def _call_one(pm: pluggy.PluginManager, plugin: Any, hook_name: str, **kwargs: Any) -> None:
-    """Call hook ``hook_name`` on one plugin only (so errors can name that plugin)."""
-    caller = pm.subset_hook_caller(
-        hook_name, remove_plugins=[p for p in pm.get_plugins() if p is not plugin]
-    )
-    caller(**kwargs)
+def call_one(pm: pluggy.PluginManager, plugin: Any, hook_name: str, **kwargs: Any) -> list[Any]:
+    """Call hook ``hook_name`` on ``plugin`` only, so an error can be pinned on that plugin.
+
+    Each implementation gets only the arguments it names (pluggy's rule), and the results
+    are returned in call order.
+    """
+    results = []
+    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+        if impl.plugin is plugin:
+            results.append(impl.function(**{name: kwargs[name] for name in impl.argnames}))
+    return results
 
 
 def _domain_register(reg: Registry, owner: str) -> Callable[[Any], None]:

@@ -1,0 +1,23 @@
+# forge: `make demo` sets up and runs the main job; `make test` sets up and runs the tests.
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test lint format
+setup:
+	./scripts/setup.sh
+
+demo: setup
+	$(BIN)/forge run --domain code --quick
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

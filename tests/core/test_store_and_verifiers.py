@@ -1,0 +1,102 @@
+"""Run store round trips and atomic units; combining extra verifiers' verdicts."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from forge.errors import StoreError
+from forge.store import RunStore
+from forge.types import Candidate, CaseResult, RepairPair, Task, Verdict
+from forge.verifiers import combine
+
+
+def _verdict(passed: int, total: int, hidden: int = 0) -> Verdict:
+    cases = [
+        CaseResult(
+            name=f"t{i}", passed=i < passed, input=[i], expected=i, got=i if i < passed else -1
+        )
+        for i in range(total)
+    ]
+    cases += [CaseResult(name=f"h{i}", passed=True, hidden=True) for i in range(hidden)]
+    return Verdict(status="passed" if passed == total else "failed", cases=tuple(cases))
+
+
+def test_units_are_atomic_and_idempotent(tmp_path) -> None:
+    store = RunStore(tmp_path / "forge.db")
+    cand = Candidate(id="search:a:g0:0", task_id="a", text="x", artifact="x", generation=0)
+    store.commit_unit(
+        "search", "gen-0", [(cand, _verdict(1, 2, hidden=1), 0.5, "input=[1] expected=1 got=-1")]
+    )
+    store.commit_unit(
+        "search", "gen-0", [(cand, _verdict(1, 2, hidden=1), 0.5, "input=[1] expected=1 got=-1")]
+    )
+    rows = store.candidates("search")
+    assert (
+        len(rows) == 1
+        and store.unit_done("search", "gen-0")
+        and not store.unit_done("search", "gen-1")
+    )
+    assert rows[0]["verdict"].passed == 1 and rows[0]["hidden_total"] == 1
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.execute("INSERT INTO units VALUES ('search', 'gen-1', 0)")
+        raise RuntimeError("killed mid-unit")
+    assert not store.unit_done("search", "gen-1")
+
+
+def test_phases_tasks_pairs_and_log(tmp_path) -> None:
+    store = RunStore(tmp_path / "forge.db")
+    store.save_tasks([Task("a", "code", "p", {"tests": [1]})], [Task("b", "code", "q")])
+    train, held = store.load_tasks()
+    assert (
+        [t.id for t in train] == ["a"]
+        and [t.id for t in held] == ["b"]
+        and train[0].data == {"tests": [1]}
+    )
+    store.start_phase("before")
+    assert store.phase_status("before") == "running"
+    store.add_phase_seconds("before", 2.0)
+    store.finish_phase("before", 1.0, {"train": {"passed": 1}})
+    assert store.phases()["before"]["seconds"] == 3.0 and store.phase_status("before") == "done"
+    store.save_pairs([RepairPair("a", ({"role": "user", "content": "fix"},), "good")])
+    assert store.pairs()[0].target == "good"
+    store.save_train_log([(1, 2.0), (2, 1.5)])
+    assert store.train_log() == [(1, 2.0), (2, 1.5)]
+
+
+def test_not_a_database(tmp_path) -> None:
+    bad = tmp_path / "forge.db"
+    bad.write_bytes(b"not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        RunStore(bad)
+
+
+def test_newer_schema_is_refused(tmp_path) -> None:
+    RunStore(tmp_path / "forge.db").set_meta("schema_version", 99)
+    with pytest.raises(StoreError, match="has schema 99"):
+        RunStore(tmp_path / "forge.db")
+    assert (
+        sqlite3.connect(tmp_path / "forge.db").execute("select count(*) from meta").fetchone()[0]
+        >= 1
+    )
+
+
+def test_failing_extra_verifier_turns_pass_into_fail() -> None:
+    base = _verdict(2, 2)
+    extra = Verdict(
+        status="failed",
+        cases=(CaseResult(name="imports", passed=False, message="imports os"),),
+        message="imports outside the allow-list",
+    )
+    out = combine(base, extra, "import-guard")
+    assert out.status == "failed" and out.cases[-1].name == "import-guard: imports"
+    assert out.extra["verifiers"] == {"import-guard": "failed"}
+    assert out.message == "import-guard: imports outside the allow-list"
+
+
+def test_extra_verifier_cannot_rescue_or_hide_a_broken_answer() -> None:
+    base = Verdict(status="timeout", message="timed out after 2.0s")
+    out = combine(base, Verdict(status="passed"), "x")
+    assert out.status == "timeout" and out.message == "timed out after 2.0s"
+    assert combine(base, None, "x") is base
