@@ -1,0 +1,113 @@
+"""The console summary printed at the end of ``forge run`` (and by ``forge report``).
+
+Plain text only: one block per task split (training, held-out) with a line per phase,
+then one footer line with pairs, training and total time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+PHASES: tuple[tuple[str, str], ...] = (
+    ("before", "Before"),
+    ("search", "Search"),
+    ("after", "After"),
+    ("after_search", "After+search"),
+)
+"""Measured phases in loop order, with the label the summary shows."""
+
+BAR_CELLS = 10
+LABEL_WIDTH = 14
+
+
+def bar(passed: int, total: int, cells: int = BAR_CELLS) -> str:
+    """Return a ``████░░░░░░`` bar of ``cells`` characters, filled in proportion."""
+    filled = int(cells * passed / total + 0.5) if total > 0 else 0
+    filled = max(0, min(cells, filled))
+    return "█" * filled + "░" * (cells - filled)
+
+
+def phase_line(label: str, passed: int, total: int, width: int = 4) -> str:
+    """Return one phase line, e.g. ``'  Before:        2/5 ████░░░░░░  40%'``.
+
+    ``width`` is the column width of the ``passed/total`` fraction, so lines of one block
+    align; a zero ``total`` shows an empty bar and ``n/a`` instead of a percentage.
+    """
+    frac = f"{passed}/{total}".rjust(width)
+    pct = f"{int(100 * passed / total + 0.5):>3}%" if total > 0 else " n/a"
+    return f"  {label + ':':<{LABEL_WIDTH}}{frac} {bar(passed, total)} {pct}"
+
+
+def summary_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Return the final console summary for a run's ``summary.json`` dict.
+
+    Phases that were skipped or not reached (absent or null) print as ``not run``; the
+    held-out block is left out when the run has no held-out tasks.
+    """
+    lines = _block("Training tasks", summary.get("phases") or {})
+    heldout = summary.get("heldout") or {}
+    if any((_stats(heldout, key) or {}).get("total") for key, _ in PHASES):
+        lines += _block("Held-out tasks", heldout)
+    lines.append(_footer(summary))
+    return lines
+
+
+def _stats(phases: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+    """Return a phase's stats dict, or None when the phase is absent, null or malformed."""
+    stats = phases.get(key)
+    return stats if isinstance(stats, Mapping) else None
+
+
+def _block(title: str, phases: Mapping[str, Any]) -> list[str]:
+    """Return the heading and one line per phase for one task split."""
+    present = [(label, _stats(phases, key)) for key, label in PHASES]
+    totals = [int(s.get("total", 0)) for _, s in present if s]
+    heading = f"{title} ({max(totals)})" if totals else title
+    width = max([4] + [len(f"{t}/{t}") for t in totals])
+    lines = [heading]
+    for label, stats in present:
+        if stats is None:
+            lines.append(f"  {label + ':':<{LABEL_WIDTH}}{' ' * (width - 3)}not run")
+        else:
+            passed, total = int(stats.get("passed", 0)), int(stats.get("total", 0))
+            lines.append(phase_line(label, passed, total, width))
+    return lines
+
+
+def _footer(summary: Mapping[str, Any]) -> str:
+    """Return ``Pairs: ... · Training: ... · Time: ...``."""
+    pairs = summary.get("pairs") or {}
+    parts = [f"Pairs: {pairs.get('repair', 0)} repair + {pairs.get('rehearsal', 0)} rehearsal"]
+    parts.append(f"Training: {_training(summary.get('train'))}")
+    total = summary.get("total_seconds")
+    if total is None:
+        total = sum(v for v in (summary.get("seconds") or {}).values() if v)
+    parts.append(f"Time: {duration(float(total))}")
+    return " · ".join(parts)
+
+
+def _training(train: Any) -> str:
+    """Return the training part of the footer: iterations and loss, or why it was skipped."""
+    if not isinstance(train, Mapping):
+        return "not run"
+    if train.get("skipped"):
+        return f"skipped ({train['skipped']})"
+    text = f"{train.get('iters', 0)} iters"
+    final = train.get("final_loss")
+    first = train.get("first_loss", train.get("initial_loss"))
+    if final is not None and first is not None:
+        text += f", loss {float(first):.2f} -> {float(final):.2f}"
+    elif final is not None:
+        text += f", loss {float(final):.2f}"
+    return text
+
+
+def duration(seconds: float) -> str:
+    """Return a short human duration: ``42s``, ``3m55s``, ``1h02m``."""
+    s = int(round(max(0.0, seconds)))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
