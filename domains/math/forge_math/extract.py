@@ -1,0 +1,82 @@
+"""Find the final answer in a free-text completion, and tidy it for parsing.
+
+Markers, strongest first (the last occurrence of the strongest marker present wins):
+
+1. ``\\boxed{...}`` (braces matched),
+2. ``#### x`` (GSM8K style),
+3. ``Answer: x`` / ``Final answer: x`` (any case, markdown bold allowed),
+4. ``the answer is x``,
+5. fallback: the last number in the text (documented; a completion with no number and no
+   marker has no answer, which is its own ``invalid`` verdict).
+"""
+
+from __future__ import annotations
+
+import re
+
+_ANSWER = re.compile(r"(?i)(?:final\s+)?answer\s*(?:is\s*)?\**\s*[:：]\**[ \t]*([^\n]*)")
+_ANSWER_IS = re.compile(r"(?i)\bthe\s+(?:final\s+)?answer\s+is\s*:?\s*([^\n]*)")
+_HASHES = re.compile(r"####[ \t]*([^\n]*)")
+_LAST_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?")
+_MARKER_LINE = re.compile(r"(?i)(?:answer\s*(?:is\s*)?\**\s*[:：]|####|the\s+answer\s+is)[^\n]*\S[^\n]*\n")
+_UNITS = re.compile(r"(?<=[\d%)])\s*(?:[A-Za-z]{2,}\.?\s*)+$")
+_CURRENCY = re.compile(r"^(?:[$€£¥]|USD|EUR|Rs\.?)\s*|\s*(?:[$€£¥]|USD|EUR)$")
+_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
+MAX_ANSWER_CHARS = 400
+
+
+def extract_answer(text: str) -> str | None:
+    """Return the final-answer text in ``text`` (see the module docstring), or None."""
+    boxed = _last_boxed(text)
+    if boxed is not None:
+        return tidy(boxed) or None
+    for pattern in (_HASHES, _ANSWER, _ANSWER_IS):
+        found = [m.group(1) for m in pattern.finditer(text)]
+        found = [tidy(f) for f in found if tidy(f)]
+        if found:
+            return found[-1]
+    numbers = _LAST_NUMBER.findall(text)
+    return tidy(numbers[-1]) if numbers else None
+
+
+def answer_complete(text: str) -> bool:
+    """Return True once ``text`` holds a finished answer line or a closed ``\\boxed{...}``."""
+    return _last_boxed(text) is not None or _MARKER_LINE.search(text) is not None
+
+
+def tidy(answer: str) -> str:
+    """Return ``answer`` without markdown, math delimiters, trailing sentence text and punctuation."""
+    s = answer.strip()[: MAX_ANSWER_CHARS * 2]
+    s = re.split(r"\.\s|\.$|\n", s, maxsplit=1)[0] if re.search(r"\.(\s|$)", s) else s
+    s = s.replace("**", "").replace("\\(", "").replace("\\)", "").replace("\\[", "")
+    s = s.replace("\\]", "").strip()
+    if s.startswith("$") and s.endswith("$") and len(s) > 1 and s.count("$") >= 2:
+        s = s.strip("$")
+    boxed = _last_boxed(s)
+    if boxed is not None:
+        s = boxed
+    return s.strip().rstrip(".;:,!").strip()
+
+
+def strip_units(answer: str) -> str:
+    """Return a single-number answer without currency signs, thousands commas and unit words.
+
+    ``$1,200.50`` -> ``1200.50``; ``18 apples`` -> ``18``; ``x + 2`` is left as it is.
+    Used only when the expected answer is a number.
+    """
+    s = _CURRENCY.sub("", answer.strip()).strip()
+    s = _THOUSANDS.sub(lambda m: m[0].replace(",", ""), s)
+    return _UNITS.sub("", s).strip()
+
+
+def _last_boxed(text: str) -> str | None:
+    start = max(text.rfind("\\boxed{"), text.rfind("\\fbox{"))
+    if start < 0:
+        return None
+    i = text.index("{", start) + 1
+    depth = 1
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i:j].strip()
+    return None
