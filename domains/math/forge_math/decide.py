@@ -59,7 +59,7 @@ def decide_pairs(
     info = JobInfo()
     if pending:
         measurements, info = _run_job([pairs[k] for k in pending], sandbox, budget_s)
-        for k, m in zip(pending, measurements):
+        for k, m in zip(pending, measurements, strict=True):
             decisions[k] = _from_measurement(m, pairs[k], tolerance, info)
     return [d for d in decisions if d is not None], info
 

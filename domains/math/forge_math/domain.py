@@ -40,7 +40,9 @@ class MathDomain(Domain):
 
     name = "math"
     version = "1"
-    description = "Math answers checked by exact, numeric and symbolic equivalence (sandboxed sympy)."
+    description = (
+        "Math answers checked by exact, numeric and symbolic equivalence (sandboxed sympy)."
+    )
 
     def load_tasks(self, source: str | None) -> list[Task]:
         """Return the built-in tasks (``source`` None) or the tasks in a JSONL file."""
@@ -93,7 +95,9 @@ class MathDomain(Domain):
         return Verdict(
             status,
             tuple(cases),
-            "" if status == "passed" else ("undecided: " if outcome == "undecided" else "")
+            ""
+            if status == "passed"
+            else ("undecided: " if outcome == "undecided" else "")
             + (failing[0] if failing else "wrong answer"),
             time.perf_counter() - start,
             info.isolation,

@@ -18,7 +18,9 @@ _ANSWER = re.compile(r"(?i)(?:final\s+)?answer\s*(?:is\s*)?\**\s*[:：]\**[ \t]*
 _ANSWER_IS = re.compile(r"(?i)\bthe\s+(?:final\s+)?answer\s+is\s*:?\s*([^\n]*)")
 _HASHES = re.compile(r"####[ \t]*([^\n]*)")
 _LAST_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?")
-_MARKER_LINE = re.compile(r"(?i)(?:answer\s*(?:is\s*)?\**\s*[:：]|####|the\s+answer\s+is)[^\n]*\S[^\n]*\n")
+_MARKER_LINE = re.compile(
+    r"(?i)(?:answer\s*(?:is\s*)?\**\s*[:：]|####|the\s+answer\s+is)[^\n]*\S[^\n]*\n"
+)
 _UNITS = re.compile(r"(?<=[\d%)])\s*(?:[A-Za-z]{2,}\.?\s*)+$")
 _CURRENCY = re.compile(r"^(?:[$€£¥]|USD|EUR|Rs\.?)\s*|\s*(?:[$€£¥]|USD|EUR)$")
 _THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")

@@ -25,9 +25,7 @@ FUNCTIONS = {
 }  # fmt: skip
 CONSTANTS = {"pi": "pi", "e": "E", "i": "I", "oo": "oo", "inf": "oo", "infty": "oo",
              "infinity": "oo"}  # fmt: skip
-GREEK = frozenset(
-    "alpha beta gamma delta epsilon theta lambda mu sigma phi omega tau rho".split()
-)
+GREEK = frozenset("alpha beta gamma delta epsilon theta lambda mu sigma phi omega tau rho".split())
 SEPARATORS = frozenset({"or", "and"})
 _IGNORED_COMMANDS = frozenset({"left", "right", "big", "Big", "bigl", "bigr", "displaystyle"})
 _SPACE_COMMANDS = frozenset({",", ";", ":", "!", " ", "quad", "qquad"})

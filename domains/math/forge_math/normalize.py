@@ -20,7 +20,9 @@ import unicodedata
 
 from forge_math.errors import AnswerError
 
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
 _SUPERSCRIPTS = {
@@ -53,7 +55,9 @@ def normalize(text: str) -> str:
     if bad:
         raise AnswerError(f"contains invisible direction-control characters ({', '.join(bad)})")
     text = "".join(c for c in text if c not in ZERO_WIDTH)
-    text = _SUPERSCRIPT_RUN.sub(lambda m: "^(" + "".join(_SUPERSCRIPTS[c] for c in m[0]) + ")", text)
+    text = _SUPERSCRIPT_RUN.sub(
+        lambda m: "^(" + "".join(_SUPERSCRIPTS[c] for c in m[0]) + ")", text
+    )
     text = _MIXED.sub(lambda m: f"({m[1]}+{_VULGAR[m[2]]})", text)
     text = "".join(f"({_VULGAR[c]})" if c in _VULGAR else c for c in text)
     text = "".join(_SYMBOLS.get(c, c) for c in text)

@@ -133,13 +133,16 @@ def _number(expr: sympy.Expr) -> list[float] | None:
 def _differs(samples: list[dict[str, Any]]) -> bool:
     for s in samples:
         d = s["diff"]
-        if d is not None and abs(complex(*d)) > 1e-9 * max(1.0, abs(complex(*(s["ref"] or [0, 0])))):
+        if d is not None and abs(complex(*d)) > 1e-9 * max(
+            1.0, abs(complex(*(s["ref"] or [0, 0])))
+        ):
             return True
     return False
 
 
 def _prove(target: sympy.Expr, mode: str) -> bool:
     """Return True when a symbolic simplification shows the pair equal (zero or constant ratio)."""
+
     def done(e: sympy.Expr) -> bool:
         return not e.free_symbols and e != 0 if mode == "eq" else e == 0
 

@@ -104,8 +104,10 @@ def _plan_list(cand: Answer, ref: Answer, answer_type: str) -> Plan:
             return Plan(mismatch="write the interval with brackets, like [a, b) or (a, b]")
         ok = cand.brackets == ref.brackets
         slots.append(Slot("endpoints", fixed=ok, message="check which endpoints are included"))
-    for k, (v, r) in enumerate(zip(values, refs)):
-        name = ("left endpoint", "right endpoint")[k] if answer_type == "interval" else f"item {k + 1}"
+    for k, (v, r) in enumerate(zip(values, refs, strict=True)):
+        name = (
+            ("left endpoint", "right endpoint")[k] if answer_type == "interval" else f"item {k + 1}"
+        )
         slots.append(_infinite_slot(name, v, r) or Slot(name, _alternatives(v, r)))  # type: ignore[arg-type]
     return Plan(slots=slots)
 

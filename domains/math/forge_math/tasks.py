@@ -57,7 +57,9 @@ def parse_lines(lines: list[str], where: str, source: str) -> list[Task]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise TaskFormatError(f"{where}:{number}: invalid JSON ({exc.msg}).") from None
-        task = task_from_row(row, f"{where}:{number}", default_id=f"{source}-{number}", source=source)
+        task = task_from_row(
+            row, f"{where}:{number}", default_id=f"{source}-{number}", source=source
+        )
         if task.id in seen:
             raise TaskFormatError(f"{where}:{number}: task id '{task.id}' appears twice.")
         seen.add(task.id)
@@ -82,7 +84,10 @@ def task_from_row(row: Any, where: str, default_id: str, source: str) -> Task:
     if "####" in answer:
         answer = answer.rsplit("####", 1)[1]
     answer_type = _answer_type(row, answer.strip(), where)
-    data: dict[str, Any] = {"answer": _clean_reference(answer, answer_type), "answer_type": answer_type}
+    data: dict[str, Any] = {
+        "answer": _clean_reference(answer, answer_type),
+        "answer_type": answer_type,
+    }
     for key in ("tolerance", "time_limit"):
         if row.get(key) is not None:
             data[key] = _positive(row[key], key, where)
@@ -105,7 +110,9 @@ def _answer_type(row: dict[str, Any], answer: str, where: str) -> str:
     try:
         parsed = parse_answer(_clean_reference(answer, declared or "number"))
     except AnswerError as exc:
-        raise TaskFormatError(f"{where}: reference answer '{answer}' cannot be read: {exc}.") from None
+        raise TaskFormatError(
+            f"{where}: reference answer '{answer}' cannot be read: {exc}."
+        ) from None
     return declared or infer_type(parsed)
 
 
