@@ -94,7 +94,8 @@ def search_progress(data: RunData, phase: str) -> str:
             thin.append(svg.Series(task.id, points, COLORS[split], 1.2, 0.35, legend=False))
         mean = [(float(g), sum(p[g][1] for _, p in lines) / len(lines)) for g in range(last + 1)]
         name = f"{SPLIT_NAMES[split]} mean ({len(lines)})"
-        means.append(svg.Series(name, mean, COLORS[split], 3.0))
+        dash = "7 5" if split != "train" else ""  # keeps both visible where they coincide
+        means.append(svg.Series(name, mean, COLORS[split], 3.0, dash=dash))
     return svg.line_chart(label, thin + means, "generation", (0.0, 1.0), lambda v: f"{v:.2f}")
 
 
@@ -122,7 +123,12 @@ def phase_times(data: RunData) -> str:
         for k in order
         if isinstance(seconds.get(k), (int, float))
     ]
-    return svg.hbars("Time per phase", items, duration)
+    return svg.hbars("Time per phase", items, seconds_label)
+
+
+def seconds_label(seconds: float) -> str:
+    """Return a bar label: tenths of a second below 10 s, else the console's duration."""
+    return f"{seconds:.1f}s" if seconds < 10 else duration(seconds)
 
 
 def outcomes(data: RunData) -> str:

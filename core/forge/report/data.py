@@ -147,29 +147,51 @@ def _read_tasks(store: RunStore) -> list[TaskInfo]:
 def derive_summary(
     store: RunStore, tasks: list[TaskInfo], run_id: str, config: dict[str, Any]
 ) -> dict[str, Any]:
-    """Return a summary dict shaped like ``summary.json``, rebuilt from the store's rows."""
-    phase_records = store.phases()
+    """Return a summary dict shaped like ``summary.json``, rebuilt from the store.
+
+    Finished phases use the stats the loop recorded with them; a phase that was cut off
+    is counted from its stored candidates (a partial result, marked in ``partial``).
+    """
+    records = store.phases()
     summary: dict[str, Any] = {
         "run_id": store.get_meta("run_id", run_id),
         "domain": store.get_meta("domain", config.get("domain")),
         "domain_version": store.get_meta("domain_version"),
         "model": store.get_meta("model", config.get("model")),
-        "config": config,
+        "adapter": store.get_meta("adapter"),
+        "config": store.get_meta("config") or config,
         "headline": "hidden tests where tasks have them, else public",
         "derived": True,
+        "partial": [n for n, r in records.items() if r["status"] != "done"],
     }
     for split, key in SPLITS:
         members = [t for t in tasks if t.split == split]
-        summary[key] = {p: _phase_stats(members, p) for p, _ in PHASES}
+        summary[key] = {p: _split_stats(records.get(p), split, members, p) for p, _ in PHASES}
     kinds = Counter(p.kind for p in store.pairs())
     summary["pairs"] = {"repair": kinds["repair"], "rehearsal": kinds["rehearsal"]}
-    log = store.train_log()
-    if log:
-        summary["train"] = {"iters": log[-1][0], "first_loss": log[0][1], "final_loss": log[-1][1]}
-    seconds = {name: rec["seconds"] for name, rec in phase_records.items()}
+    summary["train"] = _train_stats(records.get("train"), store.train_log())
+    seconds = {name: rec["seconds"] for name, rec in records.items()}
     summary["seconds"] = seconds
     summary["total_seconds"] = sum(v or 0 for v in seconds.values())
     return summary
+
+
+def _split_stats(
+    record: dict[str, Any] | None, split: str, tasks: list[TaskInfo], phase: str
+) -> dict[str, int] | None:
+    """Return one split's stats for a phase: as recorded when done, else counted from rows."""
+    if record and record["status"] == "done" and isinstance(record["stats"].get(split), dict):
+        return record["stats"][split]
+    return _phase_stats(tasks, phase)
+
+
+def _train_stats(record: dict[str, Any] | None, log: list[tuple[int, float]]) -> Any:
+    """Return the training stats: as recorded when done, else what the loss log shows."""
+    if record and record["status"] == "done" and record["stats"]:
+        return {k: v for k, v in record["stats"].items() if k != "seconds"}
+    if log:
+        return {"iters": log[-1][0], "first_loss": log[0][1], "final_loss": log[-1][1]}
+    return None
 
 
 def _phase_stats(tasks: list[TaskInfo], phase: str) -> dict[str, int] | None:

@@ -83,6 +83,9 @@ def header(data: RunData, run_id: str) -> str:
     )
     if s.get("derived"):
         sub += " · <b>interrupted run</b> (no summary.json; numbers rebuilt from the store)"
+    if s.get("partial"):
+        cut = ", ".join(str(p) for p in s["partial"])
+        sub += f" · cut off during <b>{escape(cut)}</b> (its counts are partial)"
     return (
         f'<h1>forge run <code>{escape(run_id)}</code></h1><p class="sub">{sub}</p>'
         f"{kpis(s)}{meta(data, model)}"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 W, H = 480, 260
 """The viewBox every chart draws in; the page scales it."""
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 30, 34
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 38, 40
+PAD = 8
+"""Inner horizontal padding of line charts, so points on the first/last x are not clipped."""
 AXIS = "#9aa3ae"
 GRID = "#e6e9ee"
 INK = "#3d4451"
@@ -148,16 +150,19 @@ def line_chart(
     y_fmt: Callable[[float], str] = lambda v: f"{v:g}",
 ) -> str:
     """Return a line chart; ``y_range`` fixes the y axis, else it fits the data."""
+    finite = lambda p: math.isfinite(p[0]) and math.isfinite(p[1])  # noqa: E731
+    series = [replace(s, points=[p for p in s.points if finite(p)]) for s in series]
     pts = [p for s in series for p in s.points]
     if not pts:
         return empty(label, "no data")
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     lo, hi = y_range or (min(ys), max(ys))
-    yticks = nice_ticks(lo, hi) if y_range is None else nice_ticks(lo, hi, 5)
+    yticks = nice_ticks(lo, hi)
     lo, hi = min(yticks[0], lo), max(yticks[-1], hi)
-    x_lo, x_hi = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    x_lo = min(xs)
+    x_hi = max(xs) if max(xs) > x_lo else x_lo + 1
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
-    sx = lambda x: LEFT + plot_w * (x - x_lo) / (x_hi - x_lo)  # noqa: E731
+    sx = lambda x: LEFT + PAD + (plot_w - 2 * PAD) * (x - x_lo) / (x_hi - x_lo)  # noqa: E731
     sy = lambda y: TOP + plot_h * (1 - (y - lo) / (hi - lo))  # noqa: E731
     body = _y_axis(yticks, sy, y_fmt)
     for t in nice_ticks(x_lo, x_hi, 6):
@@ -247,6 +252,6 @@ def stacked_bars(
                 f'<rect x="{x:.1f}" y="{y1:.1f}" width="{bar_w:.1f}" height="{y0 - y1:.1f}" '
                 f'fill="{color}"><title>{tip}</title></rect>'
             )
-        body.append(_text(x + bar_w / 2, scale(1) - 4, f"n={total}", size=9))
+        body.append(_text(LEFT + slot * (g + 0.5), H - BOTTOM + 29, f"n={total}", size=9))
     used = [cat for c, cat in enumerate(categories) if any(row[c] for row in counts)]
     return _svg(body + _legend(used), label)
