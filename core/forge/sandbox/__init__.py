@@ -16,6 +16,12 @@ def describe_isolation() -> str:
 
 
 __all__ = [
-    "STATUSES", "Job", "JobResult", "Limits", "Sandbox", "default_lanes", "describe_isolation",
+    "STATUSES",
+    "Job",
+    "JobResult",
+    "Limits",
+    "Sandbox",
+    "default_lanes",
+    "describe_isolation",
     "get_sandbox",
 ]

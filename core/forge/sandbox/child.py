@@ -20,8 +20,12 @@ _MEMORY_FRAME = frames.build(b"M")
 
 
 def run(
-    fn: Callable[[Any], Any], payload: bytes, limits: dict[str, Any], scratch: str,
-    fds: tuple[int, int, int, int], plan: isolation.Plan,
+    fn: Callable[[Any], Any],
+    payload: bytes,
+    limits: dict[str, Any],
+    scratch: str,
+    fds: tuple[int, int, int, int],
+    plan: isolation.Plan,
 ) -> None:
     """Set up the sandbox in this (forked) process, run ``fn(payload)``, write a frame, exit.
 

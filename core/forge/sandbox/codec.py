@@ -153,7 +153,7 @@ def _container(view: memoryview, pos: int, depth: int, tag: bytes) -> tuple[Any,
     keys = items[0::2] if tag == b"d" else items
     _check_keys(keys)
     if tag == b"d":
-        return dict(zip(keys, items[1::2])), pos
+        return dict(zip(keys, items[1::2], strict=True)), pos
     return (set(items) if tag == b"S" else frozenset(items)), pos
 
 

@@ -32,7 +32,7 @@ def collect(pid: int, fds: list[int], limits: dict[str, Any], plan: isolation.Pl
     names = ["stdout", "stderr", "result"]
     bufs = [bytearray(), bytearray(), bytearray()]
     got = Collected()
-    open_fds = dict(zip(fds, range(3)))
+    open_fds = dict(zip(fds, range(3), strict=True))
     memory_cap = int(limits["memory_mb"]) << 20
     poll = 0.05 if "rss_watchdog" in plan.layers else None
     while open_fds and got.killed is None:

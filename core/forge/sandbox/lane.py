@@ -41,9 +41,12 @@ class Lane:
     def start(self, hello: dict[str, Any]) -> None:
         """Adopt the supervisor's import path, set up isolation and report readiness."""
         sys.path[:] = [p for p in hello.get("sys_path", []) if isinstance(p, str)]
-        self.scratch_root = tempfile.mkdtemp(prefix="forge-lane-", dir=hello.get("scratch_dir"))
+        root = hello.get("scratch_root")
+        self.scratch_root = root if isinstance(root, str) else tempfile.mkdtemp(prefix="forge-")
         os.chdir(self.scratch_root)
-        self.plan = isolation.lane_setup(self.scratch_root, tuple(hello.get("disable", ())))
+        disable = tuple(str(x) for x in hello.get("disable", ()))
+        wrapped = tuple(str(x) for x in hello.get("wrapped", ()))
+        self.plan = isolation.lane_setup(self.scratch_root, disable, wrapped)
         self.send({"type": "ready", "pid": os.getpid(), "isolation": list(self.plan.layers)})
 
     def runner(self, spec: str) -> Callable[[Any], Any]:
@@ -61,8 +64,13 @@ class Lane:
         try:
             fn = self.runner(str(header["runner"]))
         except Exception as exc:  # noqa: BLE001 - reported to the supervisor
-            self.send({"type": "done", "setup_error": f"runner {header['runner']!r} could not "
-                       f"be loaded: {child.describe(exc)}"})
+            self.send(
+                {
+                    "type": "done",
+                    "setup_error": f"runner {header['runner']!r} could not "
+                    f"be loaded: {child.describe(exc)}",
+                }
+            )
             return
         limits = header["limits"]
         scratch = tempfile.mkdtemp(prefix="job-", dir=self.scratch_root)
@@ -81,8 +89,9 @@ class Lane:
         got = collect(pid, [r for r, _ in pipes], limits, self.plan)
         facts = reap(pid)
         shutil.rmtree(scratch, ignore_errors=True)
-        self.send({"type": "done", **facts, "killed": got.killed},
-                  (got.stdout, got.stderr, got.frame))
+        self.send(
+            {"type": "done", **facts, "killed": got.killed}, (got.stdout, got.stderr, got.frame)
+        )
 
 
 def reap(pid: int) -> dict[str, Any]:
@@ -96,11 +105,46 @@ def reap(pid: int) -> dict[str, Any]:
         pass
     kill_group(pid)
     _, status, usage = os.wait4(pid, 0)
+    kill_strays()
     return {
         "exit": os.waitstatus_to_exitcode(status),
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "maxrss_kb": usage.ru_maxrss // (1024 if isolation.MACOS else 1),
     }
+
+
+def kill_strays(rounds: int = 100) -> int:
+    """Kill and reap every remaining child of this lane (escaped descendants of a job).
+
+    As a child subreaper the lane inherits any orphaned descendant, even one that left the
+    job's session. Returns how many were killed.
+    """
+    killed = 0
+    for _ in range(rounds):
+        strays = _children()
+        if not strays:
+            break
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except ProcessLookupError:
+                pass
+        for pid in strays:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    return killed
+
+
+def _children() -> list[int]:
+    pid = os.getpid()
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
 
 
 def kill_group(pgid: int) -> None:

@@ -10,8 +10,12 @@ from forge.sandbox.jobs import JobResult, Limits
 
 
 def build(
-    limits: Limits, done: dict[str, Any], blobs: list[bytes], timed_out: bool,
-    duration: float, isolation: tuple[str, ...],
+    limits: Limits,
+    done: dict[str, Any],
+    blobs: list[bytes],
+    timed_out: bool,
+    duration: float,
+    isolation: tuple[str, ...],
 ) -> JobResult:
     """Return the JobResult for one job from the lane's ``done`` report and blobs."""
     out, err, frame = (list(blobs) + [b"", b"", b""])[:3]

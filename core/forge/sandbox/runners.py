@@ -79,6 +79,12 @@ def python_info(_: Any = None) -> dict[str, Any]:
     """Return facts about the child process (used by tests to inspect the sandbox)."""
     import os
 
-    return {"pid": os.getpid(), "pgid": os.getpgid(0), "sid": os.getsid(0),
-            "cwd": os.getcwd(), "env": dict(os.environ), "uid": os.getuid(),
-            "argv": list(sys.argv)}
+    return {
+        "pid": os.getpid(),
+        "pgid": os.getpgid(0),
+        "sid": os.getsid(0),
+        "cwd": os.getcwd(),
+        "env": dict(os.environ),
+        "uid": os.getuid(),
+        "argv": list(sys.argv),
+    }

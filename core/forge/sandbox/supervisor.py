@@ -35,7 +35,9 @@ class Sandbox:
     """
 
     def __init__(
-        self, lanes: int | None = None, limits: Limits | None = None,
+        self,
+        lanes: int | None = None,
+        limits: Limits | None = None,
         disable: Sequence[str] = (),
     ) -> None:
         self.lanes = int(lanes) if lanes else default_lanes()
@@ -82,8 +84,9 @@ class Sandbox:
         try:
             payload = codec.encode(job.payload, MAX_PAYLOAD_BYTES)
         except codec.TooLarge:
-            future.set_result(JobResult("rejected", None, f"payload is larger than "
-                                        f"{MAX_PAYLOAD_BYTES >> 20} MB"))
+            future.set_result(
+                JobResult("rejected", None, f"payload is larger than {MAX_PAYLOAD_BYTES >> 20} MB")
+            )
             return future
         except (codec.NotPlain, RecursionError) as exc:
             raise SandboxError(f"job payload is not plain data: {exc}") from exc
@@ -123,8 +126,10 @@ class Sandbox:
 
     def stats(self) -> dict[str, Any]:
         """Return lane pids and restart counts (for diagnostics and tests)."""
-        return {"pids": [w.proc.pid for w in self._workers if w.proc],
-                "restarts": sum(w.restarts for w in self._workers)}
+        return {
+            "pids": [w.proc.pid for w in self._workers if w.proc],
+            "restarts": sum(w.restarts for w in self._workers),
+        }
 
     def _serve(self, worker: LaneProcess) -> None:
         while (item := self._queue.get()) is not None:

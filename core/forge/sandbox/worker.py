@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from typing import Any
 
 from forge.errors import SandboxError
-from forge.sandbox import outcome, protocol
+from forge.sandbox import macos, outcome, protocol
 from forge.sandbox.jobs import Job, JobResult
 
 START_TIMEOUT_S = 30.0
@@ -22,9 +24,9 @@ LANE_ENV = {"PATH": os.defpath, "LANG": "C.UTF-8"}
 class LaneProcess:
     """One pre-started lane; used by exactly one supervisor thread at a time."""
 
-    def __init__(self, disable: tuple[str, ...] = (), scratch_dir: str | None = None) -> None:
+    def __init__(self, disable: tuple[str, ...] = ()) -> None:
         self.disable = disable
-        self.scratch_dir = scratch_dir
+        self.scratch_root = ""
         self.proc: subprocess.Popen[bytes] | None = None
         self.isolation: tuple[str, ...] = ()
         self.restarts = 0
@@ -32,16 +34,29 @@ class LaneProcess:
 
     def launch(self) -> None:
         """Start the lane interpreter and send it its hello (does not wait for readiness)."""
-        cmd = [sys.executable, "-I", "-m", "forge.sandbox.lane"]
+        self.scratch_root = tempfile.mkdtemp(prefix="forge-lane-")
+        cmd, wrapped = macos.wrap(
+            [sys.executable, "-I", "-m", "forge.sandbox.lane"], self.scratch_root, self.disable
+        )
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=LANE_ENV, close_fds=True,
-            start_new_session=True, cwd="/",
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=LANE_ENV,
+            close_fds=True,
+            start_new_session=True,
+            cwd="/",
         )
         assert self.proc.stdout is not None
         self.reader = protocol.Reader(self.proc.stdout.fileno())
         paths = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
-        hello = {"type": "hello", "sys_path": paths, "disable": list(self.disable),
-                 "scratch_dir": self.scratch_dir}
+        hello = {
+            "type": "hello",
+            "sys_path": paths,
+            "disable": list(self.disable),
+            "scratch_root": self.scratch_root,
+            "wrapped": list(wrapped),
+        }
         self._send(hello)
 
     def wait_ready(self) -> None:
@@ -89,8 +104,13 @@ class LaneProcess:
             except (protocol.ChannelClosed, ValueError, OSError):
                 _killpg(pid)
                 self.restart()
-                return JobResult("crash", None, "sandbox lane died while running the job",
-                                 duration_s=time.monotonic() - start, isolation=self.isolation)
+                return JobResult(
+                    "crash",
+                    None,
+                    "sandbox lane died while running the job",
+                    duration_s=time.monotonic() - start,
+                    isolation=self.isolation,
+                )
             if msg is None:
                 if timed_out or pid is None:
                     self.restart()
@@ -107,8 +127,13 @@ class LaneProcess:
                 return outcome.build(limits, header, blobs, timed_out, elapsed, self.isolation)
 
     def _timeout(self, limits: Any, start: float) -> JobResult:
-        return JobResult("timeout", None, f"timed out after {limits.wall_s:.1f}s",
-                         duration_s=time.monotonic() - start, isolation=self.isolation)
+        return JobResult(
+            "timeout",
+            None,
+            f"timed out after {limits.wall_s:.1f}s",
+            duration_s=time.monotonic() - start,
+            isolation=self.isolation,
+        )
 
     def _send(self, header: dict[str, Any], blobs: tuple[bytes, ...] = ()) -> None:
         assert self.proc is not None and self.proc.stdin is not None
@@ -129,6 +154,7 @@ class LaneProcess:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        shutil.rmtree(self.scratch_root, ignore_errors=True)
 
 
 def _killpg(pgid: int | None) -> None:

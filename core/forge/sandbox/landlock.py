@@ -1,0 +1,103 @@
+"""Landlock (Linux >= 5.13): restrict the child's filesystem view, TCP and signals.
+
+The lane builds one ruleset when it starts (read-only: the Python installation, system
+libraries and ``Limits.read_paths``; read-write: the lane's scratch root) and every child
+calls ``landlock_restrict_self`` on it. From ABI 4 the ruleset also denies TCP bind and
+connect; from ABI 6 it scopes abstract UNIX sockets and signals to the child's own domain.
+Landlock also stops a sandboxed process from ptracing (or reading ``/proc/<pid>/mem`` of)
+anything outside its domain.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import struct
+import sys
+import sysconfig
+
+from forge.sandbox import syscalls
+
+_READ = (1 << 0) | (1 << 2) | (1 << 3)  # EXECUTE, READ_FILE, READ_DIR
+_FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
+_ABI_FS = {
+    1: (1 << 13) - 1,
+    2: (1 << 14) - 1,
+    3: (1 << 15) - 1,
+    4: (1 << 15) - 1,
+    5: (1 << 16) - 1,
+    6: (1 << 16) - 1,
+}
+_SYSTEM_READ = (
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/lib32",
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+    "/opt/homebrew",
+    "/dev/urandom",
+    "/dev/random",
+    "/dev/zero",
+)
+
+
+def abi_version() -> int:
+    """Return the kernel's Landlock ABI version, or 0 when Landlock is unavailable."""
+    try:
+        return syscalls.syscall("landlock_create_ruleset", None, 0, 1)  # ..._VERSION flag
+    except OSError:
+        return 0
+
+
+def read_roots(extra: tuple[str, ...] = ()) -> list[str]:
+    """Return the existing paths a child may read: Python, system libraries, ``extra``."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths.update(
+        v
+        for k, v in sysconfig.get_paths().items()
+        if k in ("stdlib", "platstdlib", "purelib", "platlib")
+    )
+    paths.update(_SYSTEM_READ)
+    paths.update(extra)
+    return sorted(p for p in paths if p and os.path.exists(p))
+
+
+def build_ruleset(abi: int, scratch_root: str, extra_read: tuple[str, ...] = ()) -> int:
+    """Return a Landlock ruleset fd allowing reads of :func:`read_roots` and all of scratch."""
+    fs = _ABI_FS[min(abi, 6)]
+    attr = struct.pack("<Q", fs)
+    if abi >= 4:
+        attr += struct.pack("<Q", 3)  # BIND_TCP | CONNECT_TCP handled, never allowed
+    if abi >= 6:
+        attr += struct.pack("<Q", 3)  # scope abstract UNIX sockets and signals
+    buf = ctypes.create_string_buffer(attr, len(attr))
+    fd = syscalls.syscall("landlock_create_ruleset", ctypes.addressof(buf), len(attr), 0)
+    try:
+        for path in read_roots(extra_read):
+            _allow(fd, path, _READ & fs)
+        _allow(fd, "/dev/null", ((1 << 1) | (1 << 2)) & fs)
+        _allow(fd, scratch_root, fs)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _allow(ruleset: int, path: str, access: int) -> None:
+    flags = os.O_PATH | os.O_CLOEXEC  # type: ignore[attr-defined]
+    target = os.open(path, flags)
+    try:
+        if not os.path.isdir(path):
+            access &= _FILE_RIGHTS
+        attr = struct.pack("<Qi", access, target)
+        buf = ctypes.create_string_buffer(attr, len(attr))
+        syscalls.syscall("landlock_add_rule", ruleset, 1, ctypes.addressof(buf), 0)
+    finally:
+        os.close(target)
+
+
+def restrict_self(ruleset: int) -> None:
+    """Enforce ``ruleset`` on the calling thread (no_new_privs is set first)."""
+    syscalls.prctl(syscalls.PR_SET_NO_NEW_PRIVS, 1)
+    syscalls.syscall("landlock_restrict_self", ruleset, 0)
