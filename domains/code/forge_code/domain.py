@@ -6,7 +6,6 @@ from typing import Any
 
 from forge.domain import Domain, FeedbackStyle
 from forge.types import Message, Task, Verdict
-
 from forge_code.extract import answer_complete, extract_code
 from forge_code.feedback import feedback_text
 from forge_code.tasks import load_builtin, load_file

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from forge.domain import FeedbackStyle, score_only_feedback
 from forge.types import CaseResult, Verdict
-
 from forge_code.plaindata import short_repr
 
 MAX_SHOWN = 3

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from forge.hookspecs import hookimpl
-
 from forge_code.domain import CodeDomain
 
 

@@ -61,7 +61,7 @@ def _load(
 ) -> tuple[int, list[Any] | None]:
     """Execute preamble and source into ``namespace``; return (line offset, setup error or None)."""
     offset = 0
-    if preamble and not _defines(source, entry_point) and source[:1] in (" ", "\t"):
+    if preamble and source[:1] in (" ", "\t") and not _defines(source, entry_point):
         offset = preamble.count("\n") + (0 if preamble.endswith("\n") else 1)
         source, preamble = preamble.rstrip("\n") + "\n" + source, ""
     try:
@@ -142,7 +142,7 @@ def _defines(source: str, name: str) -> bool:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return True  # let compile() report the real error
+        return False
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if node.name == name:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from forge.types import CaseResult, Verdict
-
 from forge_code.compare import values_match
 from forge_code.extract import NO_CODE_MESSAGE
 from forge_code.plaindata import identical
