@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -167,7 +168,8 @@ def _differs_message(text: str, value: Any) -> str:
         shown = _fmt(value)
     except (OverflowError, ValueError, TypeError):
         shown = text
-    approx = "" if shown == text else f" ≈ {shown}"
+    plain = re.fullmatch(r"-?\d+(\.\d+)?", text) is not None
+    approx = "" if plain or shown == text else f" ≈ {shown}"
     return f"your answer {text}{approx} differs from the expected value"
 
 

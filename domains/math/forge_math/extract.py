@@ -50,7 +50,7 @@ def tidy(answer: str) -> str:
     """Return ``answer`` without markdown, math delimiters, trailing sentence text and punctuation."""
     s = answer.strip()[: MAX_ANSWER_CHARS * 2]
     s = re.split(r"\.\s|\.$|\n", s, maxsplit=1)[0] if re.search(r"\.(\s|$)", s) else s
-    s = s.replace("**", "").replace("\\(", "").replace("\\)", "").replace("\\[", "")
+    s = re.sub(r"^\*\*|\*\*$", "", s).replace("\\(", "").replace("\\)", "").replace("\\[", "")
     s = s.replace("\\]", "").strip()
     if s.startswith("$") and s.endswith("$") and len(s) > 1 and s.count("$") >= 2:
         s = s.strip("$")
