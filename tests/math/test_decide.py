@@ -34,14 +34,19 @@ class StubSandbox:
 def test_runner_measures_plain_data_only() -> None:
     out = run({"pairs": [["expr", [parse_expression("x+2")], [parse_expression("x+1")]]]})
     sample = out["results"][0]["samples"][0]
-    assert sample == {"point": {"x": "2"}, "cand": [4.0, 0.0], "ref": [3.0, 0.0], "diff": [1.0, 0.0]}
+    assert sample == {
+        "point": {"x": "2"},
+        "cand": [4.0, 0.0],
+        "ref": [3.0, 0.0],
+        "diff": [1.0, 0.0],
+    }
 
 
 def test_runner_stops_a_blown_up_proof_within_its_budget() -> None:
     hard = pair("(x+3)^300*(x-3)^300/(x^2-9)^299 + 6x + 18", "x^2+6x+9")
     start = time.monotonic()
     out = run({"pairs": [[hard.mode, list(hard.cand), list(hard.ref)]], "budget_s": 0.5})
-    assert time.monotonic() - start < 1.5
+    assert time.monotonic() - start < 3.0
     assert out["results"][0]["proved"] is False and out["results"][0]["note"].startswith("stopped")
 
 

