@@ -14,10 +14,10 @@ from forge.types import CaseResult, Message, Task, Verdict
 from forge_sql import tasks as task_files
 from forge_sql.compare import Comparison, compare_results
 from forge_sql.databases import database_path, identifiers
-from forge_sql.execute import Outcome, foreign_readings, run_queries
+from forge_sql.execute import Outcome, foreign_readings, limits, run_queries
 from forge_sql.extract import answer_complete, extract_query
 from forge_sql.gold import GoldResult, gold_result
-from forge_sql.guard import check_query
+from forge_sql.guard import check_query, nondeterminism_reason
 from forge_sql.hints import explain_error
 
 if TYPE_CHECKING:
@@ -39,6 +39,10 @@ class SqlDomain(Domain):
     version: ClassVar[str] = "1"
     description: ClassVar[str] = "Questions about a database, answered with one SQLite query."
     system_prompt: ClassVar[str] = SYSTEM
+
+    def __init__(self, wall_s: float = 4.0, memory_mb: int = 512) -> None:
+        """Set the per-query sandbox limits (wall clock and CPU seconds, memory)."""
+        self.limits = limits(wall_s, memory_mb)
 
     def load_tasks(self, source: str | None) -> list[Task]:
         """Return the built-in tasks (``source`` None) or those of a JSONL/YAML task file."""
@@ -69,7 +73,7 @@ class SqlDomain(Domain):
         """Check ``artifact`` on the task's databases; never raises for a bad query."""
         if artifact is None or not artifact.strip():
             return Verdict("invalid", message="No SQL query found in the answer.")
-        reason = check_query(artifact)
+        reason = check_query(artifact) or nondeterminism_reason(artifact)
         if reason:
             return Verdict("rejected", message=reason, extra={"score": 0.0})
         dbs = [database_path(task.data["database"])]
@@ -82,7 +86,7 @@ class SqlDomain(Domain):
         outcomes = [outcome]
         public, similarity = self._case(task, golds[0], outcome, "example database", hidden=False)
         if public.passed and len(dbs) > 1:
-            outcomes += run_queries(sandbox, query, dbs[1:], max_rows)
+            outcomes += run_queries(sandbox, query, dbs[1:], max_rows, self.limits)
         cases = [public] + [
             self._hidden_case(task, gold, outcomes[i] if i < len(outcomes) else None, i)
             for i, gold in enumerate(golds[1:], 1)
@@ -93,11 +97,11 @@ class SqlDomain(Domain):
         self, sandbox: Sandbox, query: str, db: Any, max_rows: int
     ) -> tuple[str, str, Outcome]:
         """Run on the example database; on a syntax error, try other dialects' readings."""
-        outcome = run_queries(sandbox, query, [db], max_rows)[0]
+        outcome = run_queries(sandbox, query, [db], max_rows, self.limits)[0]
         if outcome.status != "error":
             return query, "", outcome
         for dialect, rewritten in foreign_readings(query, outcome.message):
-            again = run_queries(sandbox, rewritten, [db], max_rows)[0]
+            again = run_queries(sandbox, rewritten, [db], max_rows, self.limits)[0]
             if again.status == "ok":
                 return rewritten, f"transpiled from {dialect} to SQLite", again
         return query, "", outcome
@@ -209,8 +213,9 @@ def _compare(task: Task, gold: GoldResult, outcome: Outcome) -> Comparison:
     """Compare under the policy; a query whose rows change with scan order never passes."""
     ordered = bool(task.data.get("order_matters")) and gold.order_stable
     if outcome.truncated:
+        n = len(gold.rows)
         return Comparison(
-            False, f"expected {len(gold.rows)} rows, got more than {len(outcome.rows)}", 0.15
+            False, f"expected {n} row{'s' * (n != 1)}, got more than {len(outcome.rows)}", 0.15
         )
     first = compare_results(gold.rows, gold.columns, outcome.rows, outcome.columns, ordered)
     if not first.equal or outcome.reversed_rows is None:

@@ -22,6 +22,7 @@ _KEEP = re.compile(r"^\s*(CREATE\s+(TABLE|VIEW)|INSERT\s+INTO)\b", re.I)
 _COPY = re.compile(
     r"^\s*COPY\s+(?P<table>[\w.\"]+)\s*(\((?P<cols>[^)]*)\))?\s+FROM\s+stdin", re.I | re.S
 )
+_BACKSLASH_DIALECTS = {"mysql", "mariadb", "bigquery", "spark", "hive", "databricks", "clickhouse"}
 _COPY_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\", "b": "\b", "f": "\f", "v": "\v"}
 
 
@@ -40,7 +41,8 @@ def convert_dump(text: str, dialect: str, source: str = "dump") -> list[Statemen
     that matters (a table, view or insert) cannot be transpiled.
     """
     out: list[Statement] = []
-    for stmt, data in split_statements(text):
+    backslash = dialect in _BACKSLASH_DIALECTS
+    for stmt, data in split_statements(text, backslash):
         copy = _COPY.match(stmt)
         if copy:
             out.append(_copy_statement(copy, data, dialect))
@@ -49,11 +51,14 @@ def convert_dump(text: str, dialect: str, source: str = "dump") -> list[Statemen
     return out
 
 
-def split_statements(text: str) -> Iterator[tuple[str, list[str]]]:
-    """Yield ``(statement, copy_data_lines)`` for each statement of a dump, comments removed."""
+def split_statements(text: str, backslash: bool = False) -> Iterator[tuple[str, list[str]]]:
+    """Yield ``(statement, copy_data_lines)`` for each statement of a dump, comments removed.
+
+    ``backslash``: string literals use backslash escapes (MySQL-style dumps).
+    """
     i, n = 0, len(text)
     while i < n:
-        stmt, i = _read_statement(text, i)
+        stmt, i = _read_statement(text, i, backslash)
         data: list[str] = []
         if _COPY.match(stmt):
             end = text.find("\n\\.", i)
@@ -64,7 +69,7 @@ def split_statements(text: str) -> Iterator[tuple[str, list[str]]]:
             yield stmt.strip(), data
 
 
-def _read_statement(text: str, i: int) -> tuple[str, int]:
+def _read_statement(text: str, i: int, backslash: bool) -> tuple[str, int]:
     """Read from ``i`` to the next top-level ``;``; return the statement and the next index."""
     out, n = [], len(text)
     while i < n:
@@ -76,7 +81,7 @@ def _read_statement(text: str, i: int) -> tuple[str, int]:
             i = _skip_to(text, "*/", i + 2)
             continue
         if ch in "'\"`":
-            end = _skip_quoted(text, i, ch)
+            end = _skip_quoted(text, i, ch, backslash)
             out.append(text[i:end])
             i = end
             continue
@@ -98,10 +103,13 @@ def _skip_to(text: str, marker: str, i: int) -> int:
     return len(text) if end < 0 else end + len(marker)
 
 
-def _skip_quoted(text: str, i: int, quote: str) -> int:
+def _skip_quoted(text: str, i: int, quote: str, backslash: bool) -> int:
     """Return the index after the quoted literal starting at ``i`` (doubled quotes escape)."""
     j = i + 1
     while j < len(text):
+        if backslash and text[j] == "\\":
+            j += 2
+            continue
         if text[j] == quote:
             if text.startswith(quote * 2, j):
                 j += 2
@@ -112,7 +120,7 @@ def _skip_quoted(text: str, i: int, quote: str) -> int:
 
 
 def _transpile(stmt: str, dialect: str, source: str) -> str:
-    """Transpile one statement to SQLite, dropping schema qualifiers and non-constant defaults."""
+    """Transpile one statement to SQLite, dropping schema qualifiers, non-constant defaults and AUTO_INCREMENT."""
     try:
         tree = sqlglot.parse_one(stmt, read=dialect)
     except sqlglot.errors.SqlglotError as exc:
@@ -124,6 +132,9 @@ def _transpile(stmt: str, dialect: str, source: str) -> str:
     for table in tree.find_all(exp.Table):
         table.set("db", None)
         table.set("catalog", None)
+    for auto in list(tree.find_all(exp.AutoIncrementColumnConstraint)):
+        if isinstance(auto.parent, exp.ColumnConstraint):
+            auto.parent.pop()  # SQLite allows it only on an INTEGER PRIMARY KEY column
     for default in list(tree.find_all(exp.DefaultColumnConstraint)):
         if not isinstance(default.this, (exp.Literal, exp.Null, exp.Boolean, exp.Neg)):
             parent = default.parent

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 RUNNER = "forge_sql.runner:run_query"
 FOREIGN_DIALECTS = ("postgres", "mysql", "tsql", "duckdb")
-MAX_IMAGE_BYTES = 16 << 20
+MAX_IMAGE_BYTES = 64 << 20  # larger files are opened by path (needs file access)
 _TRANSPILE_ON = re.compile(r"syntax error|no such function|unrecognized token|incomplete input")
 _images: dict[str, bytes] = {}
 _images_lock = threading.Lock()
@@ -63,7 +63,7 @@ def limits(wall_s: float = 4.0, memory_mb: int = 512) -> Any:
 
 
 def run_queries(
-    sandbox: Sandbox, query: str, databases: list[Path], max_rows: int
+    sandbox: Sandbox, query: str, databases: list[Path], max_rows: int, job_limits: Any = None
 ) -> list[Outcome]:
     """Run ``query`` on each database (in parallel lanes) and return one Outcome per database."""
     from forge.sandbox import Job
@@ -72,7 +72,7 @@ def run_queries(
         Job(
             RUNNER,
             {"query": query, "max_rows": max_rows, "check_order": True, **db_payload(db)},
-            limits(),
+            job_limits or limits(),
         )
         for db in databases
     ]

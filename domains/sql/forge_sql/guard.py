@@ -159,3 +159,36 @@ def _tree_reason(text: str) -> str | None:
             if isinstance(node, exp.Anonymous) and str(node.name).lower() in DENIED_FUNCTIONS:
                 return f"The function {str(node.name).lower()}() is not allowed."
     return None
+
+
+_RANDOM_FUNCS = {"random", "randomblob", "rand", "changes", "total_changes", "last_insert_rowid"}
+_CLOCK_NODES = tuple(
+    getattr(exp, n) for n in ("CurrentTimestamp", "CurrentDate", "CurrentTime") if hasattr(exp, n)
+)
+
+
+def nondeterminism_reason(query: str) -> str | None:
+    """Return why ``query``'s result could change from run to run (random, the clock), or None.
+
+    Such a query could match the gold rows by luck, so it is refused. Queries whose result
+    depends on the order rows are read in are caught at run time instead (scans reversed).
+    """
+    lowered = strip_comments(query).lower()
+    if re.search(r"'now'|\"now\"", lowered):
+        return "The query uses the current time ('now'); the data is fixed, use explicit dates."
+    try:
+        trees = sqlglot.parse(query.strip().rstrip(";"), read="sqlite")
+    except (sqlglot.errors.SqlglotError, RecursionError, ValueError):
+        trees = []
+    for tree in trees:
+        for node in tree.walk() if tree is not None else ():
+            if isinstance(node, _CLOCK_NODES):
+                return "The query uses the current time; the data is fixed, use explicit dates."
+            if isinstance(node, exp.Func):
+                name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+                if name in _RANDOM_FUNCS:
+                    shown = "random" if name == "rand" else name
+                    return f"The query uses {shown}(), so its result is not deterministic."
+    if not trees and re.search(r"\b(random|randomblob)\s*\(", lowered):
+        return "The query uses random(), so its result is not deterministic."
+    return None

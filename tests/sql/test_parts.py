@@ -1,0 +1,89 @@
+"""Extraction, the static guard, nondeterminism checks and error hints."""
+
+from __future__ import annotations
+
+import pytest
+
+from forge_sql.extract import answer_complete, extract_query
+from forge_sql.guard import check_query, nondeterminism_reason
+from forge_sql.hints import explain_error
+
+
+@pytest.mark.parametrize(
+    "text,query",
+    [
+        ("Sure:\n```sql\nSELECT 1;\n```\nDone.", "SELECT 1;"),
+        ("```python\nprint(1)\n```\n```SQL\nSELECT 2\n```", "SELECT 2"),
+        ("```\nSELECT 3\n```", "SELECT 3"),
+        ("```sql\nSELECT 4\n```\n```sql\nSELECT 5\n```", "SELECT 4"),
+        ("```sql\nSELECT 6 FROM t", "SELECT 6 FROM t"),
+        ("SELECT 7 FROM t\n\nThis returns seven.", "SELECT 7 FROM t"),
+        ("I don't know.", None),
+        ("```sql\n\n```", None),
+        ("```" * 7, None),
+        ("", None),
+    ],
+)
+def test_extract(text, query) -> None:
+    assert extract_query(text) == query
+
+
+def test_answer_complete() -> None:
+    assert not answer_complete("```sql\nSELECT 1")
+    assert answer_complete("```sql\nSELECT 1\n```")
+    assert not answer_complete("```sql\n\n```")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT 1",
+        "select 1;",
+        "SELECT ';' AS a, \"x;y\" FROM t -- trailing; comment",
+        "WITH a AS (SELECT 1) SELECT * FROM a",
+        "SELECT * FROM t WHERE note = 'DROP TABLE t; DELETE'",
+        "SELEC * FORM t",  # not ours to judge: the engine will say what is wrong
+    ],
+)
+def test_guard_lets_reads_through(query) -> None:
+    assert check_query(query) is None
+
+
+@pytest.mark.parametrize(
+    "query,reason",
+    [
+        ("INSERT INTO t VALUES (1)", "INSERT (a write) is not allowed"),
+        ("  /* hi */ DROP TABLE t", "DROP (DDL) is not allowed"),
+        ("SELECT 1; SELECT 2", "found 2 statements"),
+        ("SELECT 1;\x00SELECT 2", "NUL byte"),
+        ("WITH x AS (UPDATE t SET a = 1 RETURNING a) SELECT * FROM x", "found UPDATE inside"),
+        ("SELECT * INTO backup FROM t", "found INTO inside"),
+        ("ATTACH 'x.db' AS x", "ATTACH (an engine command)"),
+        ("SELECT LOAD_EXTENSION('x')", "load_extension() is not allowed"),
+        ("SELECT " + "(" * 100 + "1" + ")" * 100, "nests parentheses 100 deep"),
+        ("SELECT '" + "x" * 30000 + "'", "longer than 20000"),
+    ],
+)
+def test_guard_refuses(query, reason) -> None:
+    assert reason in (check_query(query) or "")
+
+
+def test_nondeterminism() -> None:
+    assert "random()" in nondeterminism_reason("SELECT * FROM t ORDER BY RANDOM() LIMIT 1")
+    assert "'now'" in nondeterminism_reason("SELECT date('now')")
+    assert "current time" in nondeterminism_reason("SELECT CURRENT_TIMESTAMP")
+    assert nondeterminism_reason("SELECT 'random()' FROM t") is None
+
+
+def test_hints() -> None:
+    names = {"customers": ["id", "name"], "orders": ["id", "customer_id"]}
+    assert explain_error("no such column: custmer_id", "SELECT custmer_id FROM orders", names) == (
+        "no such column: custmer_id (did you mean customer_id?) at line 1, column 8"
+    )
+    assert explain_error("no such table: ordr", "SELECT 1\nFROM ordr", names) == (
+        "no such table: ordr (did you mean orders?) at line 2, column 6"
+    )
+    assert (
+        explain_error("misuse of aggregate: max()", "SELECT 1", names)
+        == "misuse of aggregate: max()"
+    )
