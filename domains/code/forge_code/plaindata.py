@@ -27,6 +27,26 @@ def is_plain(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def approx_size(value: Any, limit: int) -> int:
+    """Return roughly how many bytes ``value`` takes as plain data; stops counting past ``limit``."""
+    stack, total = [value], 0
+    while stack and total <= limit:
+        item = stack.pop()
+        kind = type(item)
+        if kind in (str, bytes):
+            total += len(item) + 8
+        elif kind in (list, tuple, set, frozenset):
+            total += 8 * len(item) + 8
+            stack.extend(item)
+        elif kind is dict:
+            total += 16 * len(item) + 8
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            total += 8 if kind is not int else 8 + item.bit_length() // 8
+    return total
+
+
 def identical(a: Any, b: Any) -> bool:
     """Return True if two plain values are the same data: same types all the way down.
 

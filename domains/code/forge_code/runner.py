@@ -22,11 +22,12 @@ import signal
 import sys
 from typing import Any
 
-from forge_code.plaindata import is_plain
+from forge_code.plaindata import approx_size, is_plain
 
 FILENAME = "<candidate>"
 _deepcopy = copy.deepcopy
 _MSG_LIMIT = 200
+MAX_RESULT_BYTES = 1 << 20  # per call; keeps the result frame far below the sandbox's cap
 
 
 class _CallTimeout(BaseException):
@@ -98,6 +99,8 @@ def _call(func: Any, args: Any, call_s: float, lines: list[str], offset: int) ->
             value = func(*_deepcopy(args))
             if not is_plain(value):
                 return ["bad", f"returned a non-plain value of type {_type_name(value)}"]
+            if approx_size(value, MAX_RESULT_BYTES) > MAX_RESULT_BYTES:
+                return ["bad", "returned a value larger than 1 MB"]
             return ["ok", value]
         except _CallTimeout:
             raise
