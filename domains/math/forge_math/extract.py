@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import re
 
-_ANSWER = re.compile(r"(?i)(?:final\s+)?answer\s*(?:is\s*)?\**\s*[:：]\**[ \t]*([^\n]*)")
-_ANSWER_IS = re.compile(r"(?i)\bthe\s+(?:final\s+)?answer\s+is\s*:?\s*([^\n]*)")
+_H = r"[^\S\n]*"  # horizontal space: no two adjacent quantifiers share characters (no ReDoS)
+_ANSWER = re.compile(
+    rf"(?i)(?:final\s+)?answer{_H}(?:is{_H})?(?:\*\*{_H})?[:：](?:\*\*)?{_H}([^\n]*)"
+)
+_ANSWER_IS = re.compile(rf"(?i)\bthe\s+(?:final\s+)?answer\s+is{_H}(?::{_H})?([^\n]*)")
 _HASHES = re.compile(r"####[ \t]*([^\n]*)")
 _LAST_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?")
-_MARKER_LINE = re.compile(
-    r"(?i)(?:answer\s*(?:is\s*)?\**\s*[:：]|####|the\s+answer\s+is)[^\n]*\S[^\n]*\n"
-)
-_UNITS = re.compile(r"(?<=[\d%)])\s*(?:[A-Za-z]{2,}\.?\s*)+$")
-_CURRENCY = re.compile(r"^(?:[$€£¥]|USD|EUR|Rs\.?)\s*|\s*(?:[$€£¥]|USD|EUR)$")
+_MARKER = re.compile(rf"(?i)answer{_H}(?:is{_H})?(?:\*\*{_H})?[:：]|####|the\s+answer\s+is")
+_UNITS = re.compile(r"(?<=[\d%)])\s*[A-Za-z]{2,}\.?(?:\s+[A-Za-z]{2,}\.?)*\s*$")
+_CURRENCY = re.compile(r"^(?:[$€£¥]|USD|EUR|Rs\.?)|(?:[$€£¥]|USD|EUR)$")
 _THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
 MAX_ANSWER_CHARS = 400
 
@@ -43,7 +44,13 @@ def extract_answer(text: str) -> str | None:
 
 def answer_complete(text: str) -> bool:
     """Return True once ``text`` holds a finished answer line or a closed ``\\boxed{...}``."""
-    return _last_boxed(text) is not None or _MARKER_LINE.search(text) is not None
+    if _last_boxed(text) is not None:
+        return True
+    for line in text[: text.rfind("\n") + 1].splitlines():  # finished lines only
+        for m in _MARKER.finditer(line):
+            if line[m.end() :].strip(" \t*"):
+                return True
+    return False
 
 
 def tidy(answer: str) -> str:
@@ -67,6 +74,7 @@ def strip_units(answer: str) -> str:
     Used only when the expected answer is a number.
     """
     s = _CURRENCY.sub("", answer.strip()).strip()
+    s = _CURRENCY.sub("", s).strip()
     s = _THOUSANDS.sub(lambda m: m[0].replace(",", ""), s)
     return _UNITS.sub("", s).strip()
 
