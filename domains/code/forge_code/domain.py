@@ -8,6 +8,7 @@ from forge.domain import Domain, FeedbackStyle
 from forge.types import Message, Task, Verdict
 from forge_code.extract import answer_complete, extract_code
 from forge_code.feedback import feedback_text
+from forge_code.plaindata import from_json
 from forge_code.tasks import load_builtin, load_file
 from forge_code.verify import verify_code
 
@@ -85,6 +86,6 @@ def _examples(task: Task) -> str:
     for test in list(task.data.get("tests", ()))[:EXAMPLES_SHOWN]:
         if "input" not in test:
             continue
-        args = ", ".join(repr(a) for a in test["input"])
-        lines.append(f"{entry}({args}) == {test['expected']!r}")
+        args = ", ".join(repr(a) for a in from_json(test["input"]))
+        lines.append(f"{entry}({args}) == {from_json(test['expected'])!r}")
     return ("Examples:\n" + "\n".join(lines) + "\n") if lines else ""

@@ -14,7 +14,7 @@ from typing import Any
 from forge.types import CaseResult, Verdict
 from forge_code.compare import values_match
 from forge_code.extract import NO_CODE_MESSAGE
-from forge_code.plaindata import identical
+from forge_code.plaindata import from_json, identical
 
 RUNNER = "forge_code.runner:run"
 DEFAULT_CALL_S = 1.0
@@ -34,14 +34,20 @@ class CaseSpec:
 
 
 def case_specs(data: Any) -> list[CaseSpec]:
-    """Return the public then hidden cases described by a task's ``data``."""
+    """Return the public then hidden cases described by a task's ``data``.
+
+    Values in ``data`` are JSON, optionally tagged by :func:`forge_code.plaindata.to_json`
+    (``{"__tuple__": [...]}``), so a task survives being stored as JSON and read back.
+    """
     specs: list[CaseSpec] = []
     for key, hidden, prefix in (("tests", False, "test"), ("hidden_tests", True, "hidden")):
         for i, test in enumerate(data.get(key, ()), start=1):
             if "calls" in test:
-                calls = tuple((c["input"], c["expected"]) for c in test["calls"])
+                calls = tuple(
+                    (from_json(c["input"]), from_json(c["expected"])) for c in test["calls"]
+                )
             else:
-                calls = ((test["input"], test["expected"]),)
+                calls = ((from_json(test["input"]), from_json(test["expected"])),)
             specs.append(
                 CaseSpec(f"{prefix}{i}", calls, hidden, test.get("check", ""), test.get("group"))
             )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from forge_code.plaindata import from_json
+
 JUDGE_RUNNER = "forge_code.humaneval.replay:judge"
 JUDGE_WALL_S = 5.0
 
@@ -24,7 +26,7 @@ def judge_groups(
     from forge.sandbox import Job, Limits
 
     info = task.data["judge"]
-    calls = [[args, out] for args, out in info["calls"]]
+    calls = [[args, out] for args, out in from_json(info["calls"])]
     for group, (_, _, outputs) in pending.items():
         start = group_start(info, group)
         for k, out in enumerate(outputs):

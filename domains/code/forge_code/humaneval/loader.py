@@ -20,9 +20,9 @@ from forge.errors import TaskFormatError
 from forge.types import Task
 from forge_code.humaneval.analyze import analyze_check, test_module
 from forge_code.humaneval.judge import parse_report
-from forge_code.plaindata import from_json, to_json
+from forge_code.plaindata import to_json
 
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 RECORD_RUNNER = "forge_code.humaneval.replay:record"
 JUDGE_RUNNER = "forge_code.humaneval.replay:judge"
 
@@ -57,8 +57,9 @@ def convert_all(problems: list[dict[str, Any]], sandbox: Any = None) -> list[Tas
 
             sandbox = get_sandbox()
         for problem, data in zip(missing, _convert(missing, sandbox), strict=True):
-            _write_cache(problem, data)
-            cached[problem["task_id"]] = data
+            encoded = to_json(data)
+            _write_cache(problem, encoded)
+            cached[problem["task_id"]] = encoded
     return [_task(p, cached[p["task_id"]]) for p in problems]
 
 
@@ -153,6 +154,7 @@ def _module(problem: dict[str, Any]) -> str:
 
 
 def _task(problem: dict[str, Any], data: dict[str, Any]) -> Task:
+    """Build the Task; ``data`` is tagged JSON (tuples stay tuples after a store round trip)."""
     lines = [ln for ln in problem["canonical_solution"].splitlines() if ln.strip()]
     difficulty = 1 if len(lines) <= 3 else 2 if len(lines) <= 10 else 3
     return Task(
@@ -185,9 +187,10 @@ def _cache_path(problem: dict[str, Any]) -> Path:
 
 def _read_cache(problem: dict[str, Any]) -> dict[str, Any] | None:
     try:
-        return from_json(json.loads(_cache_path(problem).read_text("utf-8")))
+        data = json.loads(_cache_path(problem).read_text("utf-8"))
     except (OSError, ValueError):
         return None
+    return data if type(data) is dict and "tests" in data else None
 
 
 def _write_cache(problem: dict[str, Any], data: dict[str, Any]) -> None:
@@ -196,7 +199,7 @@ def _write_cache(problem: dict[str, Any], data: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(to_json(data)), "utf-8")
+        tmp.write_text(json.dumps(data), "utf-8")
         os.replace(tmp, path)
     except OSError:
         pass
