@@ -9,7 +9,7 @@ import pytest
 
 from forge_math.errors import AnswerError
 from forge_math.parser import parse_answer, parse_expression
-from forge_math.render import render
+from forge_math.render import render, render_answer
 
 SOURCE = Path(__file__).resolve().parents[2] / "domains" / "math" / "forge_math"
 
@@ -47,6 +47,28 @@ def test_structures() -> None:
     assert both.kind == "list" and [i.kind for i in both.items] == ["eq", "eq"]
     assert len(parse_answer("x = ±3").items) == 2
     assert parse_answer("(x+1)(x-1)").kind == "expr"
+
+
+@pytest.mark.parametrize(
+    ("text", "interval"),
+    [
+        ("x > 5", "(5, oo)"),
+        ("x >= 5", "[5, oo)"),
+        ("5 < x", "(5, oo)"),
+        ("x ≤ 2", "(-oo, 2]"),
+        ("-3 <= x <= 3", "[-3, 3]"),
+        ("3 >= x > -1", "(-1, 3]"),
+        ("\\frac{1}{2} \\le x", "[1/2, oo)"),
+    ],
+)
+def test_inequalities_read_as_intervals(text: str, interval: str) -> None:
+    assert render_answer(parse_answer(text)) == interval
+
+
+@pytest.mark.parametrize("text", ["1 < 2", "x < 3 > 2", "x > 5 > 3"])
+def test_inequalities_need_the_variable_alone(text: str) -> None:
+    with pytest.raises(AnswerError, match="inequality"):
+        parse_answer(text)
 
 
 def test_render_round_trips() -> None:

@@ -29,10 +29,13 @@ GREEK = frozenset("alpha beta gamma delta epsilon theta lambda mu sigma phi omeg
 SEPARATORS = frozenset({"or", "and"})
 _IGNORED_COMMANDS = frozenset({"left", "right", "big", "Big", "bigl", "bigr", "displaystyle"})
 _SPACE_COMMANDS = frozenset({",", ";", ":", "!", " ", "quad", "qquad"})
-_COMMAND_OPS = {"cdot": "*", "times": "*", "div": "/", "pm": "±", "{": "{", "}": "}", "%": "%"}
+_COMMAND_OPS = {
+    "cdot": "*", "times": "*", "div": "/", "pm": "±", "{": "{", "}": "}", "%": "%", "lt": "<",
+    "gt": ">", "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=",
+}  # fmt: skip
 _TEXT_COMMANDS = re.compile(r"\\(?:text|mathrm|textbf|mbox|operatorname)\s*\{([^{}]*)\}")
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+(?![A-Za-z]))?")
-_OPS = frozenset("+-*/^!%=()[]{},;|±")
+_OPS = frozenset("+-*/^!%=()[]{},;|±<>")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ def tokenize(text: str) -> list[Token]:
             i = _word(text, i, tokens)
         elif c == "\\":
             i = _command(text, i, tokens)
+        elif c in "<>" and text[i + 1 : i + 2] == "=":
+            tokens.append(Token("op", c + "=", i))
+            i += 2
         elif c in _OPS:
             tokens.append(Token("sep" if c == ";" else "op", c, i))
             i += 1

@@ -9,7 +9,7 @@ Policy (documented in docs/domains/math.md and tested in tests/math/test_normali
 * Vulgar fractions become a fraction: ``½`` -> ``(1/2)``, and ``2½`` -> ``(2+1/2)``.
 * NFKC folds compatibility forms: full-width digits and letters, ``ﬁ``, non-breaking spaces.
 * Math symbols map to ASCII: ``√`` ``∛`` (roots), ``π``, ``∞``, ``× · ⋅ ∗`` (times), ``÷ ∕ ⁄``
-  (divide), ``− – —`` (minus), ``±``, and a few Greek letters become their names.
+  (divide), ``− – —`` (minus), ``±``, ``≤ ≥``, and a few Greek letters become their names.
 * Whatever is still outside printable ASCII is left for the parser, which rejects it.
 """
 
@@ -41,6 +41,7 @@ _MIXED = re.compile(r"(\d+)\s?([" + "".join(_VULGAR) + "])")
 _SYMBOLS = {
     "√": " sqrt ", "∛": " cbrt ", "π": " pi ", "∞": " oo ", "×": "*", "·": "*", "⋅": "*",
     "∗": "*", "÷": "/", "∕": "/", "⁄": "/", "−": "-", "–": "-", "—": "-", "‐": "-", "±": "±",
+    "≤": "<=", "≥": ">=", "⩽": "<=", "⩾": ">=",
     "θ": " theta ", "α": " alpha ", "β": " beta ", "γ": " gamma ", "λ": " lambda ",
     "φ": " phi ", "ω": " omega ", "μ": " mu ", "σ": " sigma ", "δ": " delta ",
 }  # fmt: skip

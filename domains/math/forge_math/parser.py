@@ -29,6 +29,7 @@ MAX_EXPONENT = 1000
 MAX_FACTORIAL = 300
 _CLOSERS = {"(": ")", "[": "]", "{": "}", "|": "|"}
 _STARTERS = ("name", "const", "func", "frac")
+_RELATIONS = ("<", "<=", ">", ">=")
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ class _Parser:
     def item(self) -> Answer:
         self.pm = False
         lhs = self.expr()
+        if self.tok.kind == "op" and self.tok.value in _RELATIONS:
+            return self.inequality(lhs)
         if self.at("op", "="):
             self.i += 1
             rhs = self.expr()
@@ -140,6 +143,34 @@ class _Parser:
                 raise AnswerError(f"more than one '=' at position {self.tok.pos}")
             return Answer("eq", (lhs, rhs), plus_minus=self.pm)
         return Answer("expr", (lhs,), plus_minus=self.pm)
+
+    def inequality(self, first: Node) -> Answer:
+        """Read ``x > a``, ``a <= x < b`` (and the like) as the interval they describe."""
+        pos = self.tok.pos
+        parts, ops = [first], []
+        while self.tok.kind == "op" and self.tok.value in _RELATIONS and len(ops) < 2:
+            ops.append(self.take().value)
+            parts.append(self.expr())
+        if len({op[0] for op in ops}) > 1:
+            raise AnswerError(f"inequality at position {pos} mixes < and >")
+        if ops[0][0] == ">":
+            parts, ops = parts[::-1], [{">": "<", ">=": "<="}[op] for op in ops[::-1]]
+        if len(ops) == 1:
+            lo, hi = parts
+            if hi[0] == "sym":
+                lo_open, hi_open, hi = ops[0] == "<", True, ["const", "oo"]
+            elif lo[0] == "sym":
+                lo_open, hi_open, lo = True, ops[0] == "<", ["neg", ["const", "oo"]]
+            else:
+                raise AnswerError(
+                    f"inequality at position {pos} needs the variable alone on one side"
+                )
+        elif parts[1][0] == "sym":
+            lo, hi, lo_open, hi_open = parts[0], parts[2], ops[0] == "<", ops[1] == "<"
+        else:
+            raise AnswerError(f"inequality at position {pos} needs the variable in the middle")
+        ends = Answer("expr", (lo,)), Answer("expr", (hi,))
+        return Answer("list", items=ends, brackets="(["[not lo_open] + ")]"[not hi_open])
 
     # ----- expressions ----------------------------------------------------------------
     def expr(self) -> Node:
