@@ -46,7 +46,7 @@ class FreshVenv:
         env.update(
             PATH=f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
             VIRTUAL_ENV=str(self.root),
-            FORGE_HOME=str(self.home),
+            FORGE_HOME=os.environ.get("FORGE_HOME", str(self.home)),
             PIP_NO_INDEX="1",
             PIP_NO_BUILD_ISOLATION="0",  # pip's spelling of --no-build-isolation
             PIP_DISABLE_PIP_VERSION_CHECK="1",

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from forge.testing import DomainContract
+
 from forge_regex.domain import RegexDomain
 
 

@@ -1,0 +1,3 @@
+"""forge-import-guard: an extra verifier for forge's ``code`` domain."""
+
+__version__ = "0.1.0"
