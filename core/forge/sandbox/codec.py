@@ -111,6 +111,8 @@ def _dec(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
     if depth < 0:
         raise FrameError(f"nesting deeper than {MAX_DEPTH} levels")
     tag = view[pos : pos + 1].tobytes()
+    if not tag:
+        raise FrameError("truncated or malformed frame")
     pos += 1
     if tag == b"N":
         return None, pos

@@ -34,11 +34,19 @@ def collect(pid: int, fds: list[int], limits: dict[str, Any], plan: isolation.Pl
     got = Collected()
     open_fds = dict(zip(fds, range(3), strict=True))
     memory_cap = int(limits["memory_mb"]) << 20
-    poll = 0.05 if "rss_watchdog" in plan.layers else None
+    exit_fd = _pidfd(pid)
+    poll = 0.05 if "rss_watchdog" in plan.layers or exit_fd < 0 else None
+    exited = False
     while open_fds and got.killed is None:
-        ready = select.select(list(open_fds), [], [], poll)[0]
+        waiting = list(open_fds) + ([exit_fd] if exit_fd >= 0 and not exited else [])
+        ready = select.select(waiting, [], [], 0 if exited else poll)[0]
         if poll is not None and watchdog.rss_bytes(pid) > memory_cap:
             got.killed = "memory"
+        if not exited and (exit_fd in ready or (exit_fd < 0 and _has_exited(pid))):
+            exited = True  # drain what is buffered, then stop even if a descendant holds a pipe
+            continue
+        if exited and not ready:
+            break
         for fd in ready:
             i = open_fds[fd]
             chunk = os.read(fd, 1 << 16)
@@ -55,7 +63,23 @@ def collect(pid: int, fds: list[int], limits: dict[str, Any], plan: isolation.Pl
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    for fd in open_fds:
+    for fd in list(open_fds) + ([exit_fd] if exit_fd >= 0 else []):
         os.close(fd)
     got.stdout, got.stderr, got.frame = bytes(bufs[0]), bytes(bufs[1]), bytes(bufs[2])
     return got
+
+
+def _pidfd(pid: int) -> int:
+    """Return a pollable fd that becomes readable when ``pid`` exits, or -1 (not Linux)."""
+    try:
+        return os.pidfd_open(pid)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return -1
+
+
+def _has_exited(pid: int) -> bool:
+    try:
+        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return info is not None

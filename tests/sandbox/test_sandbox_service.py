@@ -1,0 +1,217 @@
+"""The service itself: the API, lane replacement, exactly-once verdicts, flat resources,
+recorded isolation, and containment when the strongest layers are switched off."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from forge.errors import SandboxError
+from forge.sandbox import Job, JobResult, Limits, Sandbox, get_sandbox
+from tests.sandbox import procs
+from tests.sandbox.conftest import CALL, EXEC, Host
+
+ECHO = "forge.sandbox.runners:echo"
+
+
+def test_run_many_preserves_order_and_uses_every_lane(sandbox: Sandbox) -> None:
+    jobs = [Job(EXEC, {"source": f"import os\nresult = ({i}, os.getppid())"}) for i in range(40)]
+    results = sandbox.run_many(jobs)
+    assert [r.value[0] for r in results] == list(range(40))
+    assert {r.value[1] for r in results} == set(sandbox.stats()["pids"])
+
+
+def test_submit_and_as_completed(sandbox: Sandbox) -> None:
+    future = sandbox.submit(Job(ECHO, {"x": 1}))
+    assert future.result(timeout=10).value == {"x": 1}
+    jobs = [
+        Job(EXEC, {"source": "import time\ntime.sleep(0.3)\nresult = 'slow'"}),
+        Job(ECHO, "fast"),
+    ]
+    order = [(i, r.value) for i, r in sandbox.as_completed(jobs)]
+    assert order == [(1, "fast"), (0, "slow")]
+
+
+def test_submit_is_thread_safe(sandbox: Sandbox) -> None:
+    results: dict[int, JobResult] = {}
+
+    def worker(base: int) -> None:
+        for i in range(base, base + 25):
+            results[i] = sandbox.run(Job(ECHO, i))
+
+    threads = [threading.Thread(target=worker, args=(k * 25,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {i: r.value for i, r in results.items()} == {i: i for i in range(100)}
+
+
+def test_call_function_reference_runner(sandbox: Sandbox) -> None:
+    src = "def div(a, b):\n    return a / b\n"
+    r = sandbox.run(Job(CALL, {"source": src, "entry_point": "div", "args_list": [[1, 2], [1, 0]]}))
+    assert r.value == [
+        {"ok": True, "value": 0.5},
+        {"ok": False, "error": "ZeroDivisionError: division by zero", "line": 2},
+    ]
+    missing = sandbox.run(Job(CALL, {"source": "x = 1", "entry_point": "f", "args_list": []}))
+    assert (missing.status, missing.message) == (
+        "error",
+        "NameError: name 'f' is not defined as a function",
+    )
+    bad = sandbox.run(Job(CALL, {"source": "def f(:\n", "entry_point": "f", "args_list": []}))
+    assert bad.status == "error" and bad.message.startswith("SyntaxError:")
+
+
+def test_unknown_runner_is_an_error_result(sandbox: Sandbox) -> None:
+    r = sandbox.run(Job("forge_no_such_module:run", None))
+    assert (r.status, r.message) == (
+        "error",
+        "runner 'forge_no_such_module:run' could not be "
+        "loaded: ModuleNotFoundError: No module named "
+        "'forge_no_such_module'",
+    )
+
+
+def test_programmer_errors_raise(sandbox: Sandbox) -> None:
+    with pytest.raises(SandboxError, match="not a Job with a 'module:function' runner"):
+        sandbox.submit(Job("no_colon", None))
+    with pytest.raises(SandboxError, match="job payload is not plain data: value of type"):
+        sandbox.submit(Job(ECHO, {"f": print}))
+
+
+def test_closed_sandbox_refuses_work_and_cleans_up() -> None:
+    sb = Sandbox(lanes=1)
+    roots = [w.scratch_root for w in sb._workers]
+    assert all(os.path.isdir(r) for r in roots)
+    sb.close()
+    sb.close()
+    assert not any(os.path.exists(r) for r in roots)
+    with pytest.raises(SandboxError, match="the sandbox is closed"):
+        sb.submit(Job(ECHO, 1))
+
+
+def test_sandbox_default_limits_apply(sandbox: Sandbox) -> None:
+    with Sandbox(lanes=1, limits=Limits(wall_s=0.3)) as sb:
+        r = sb.run(Job(EXEC, {"source": "import time\ntime.sleep(5)"}))
+    assert (r.status, r.message) == ("timeout", "timed out after 0.3s")
+
+
+def test_isolation_is_recorded_per_result(sandbox: Sandbox) -> None:
+    r = sandbox.run(Job(ECHO, 1))
+    assert r.isolation == sandbox.isolation
+    assert {"fork", "session", "env", "scratch", "rlimits"} <= set(r.isolation)
+    if os.uname().sysname == "Linux" and os.geteuid() == 0:
+        assert {"seccomp", "landlock", "netns"} <= set(r.isolation)
+
+
+def test_disabled_layers_are_not_claimed() -> None:
+    with Sandbox(lanes=1, disable=("seccomp", "landlock", "netns", "tmpfs")) as sb:
+        r = sb.run(Job(ECHO, 1))
+    assert not {"seccomp", "landlock", "netns", "tmpfs"} & set(r.isolation)
+    assert r.isolation == sb.isolation
+
+
+def test_get_sandbox_is_shared() -> None:
+    assert get_sandbox() is get_sandbox()
+    assert get_sandbox().run(Job(ECHO, "hi")).value == "hi"
+
+
+def test_dead_lane_is_replaced_and_its_job_gets_one_verdict(host: Host) -> None:
+    sb = host.sandbox
+    before = sb.stats()
+    future = sb.submit(Job(EXEC, {"source": "import time\ntime.sleep(3)"}, Limits(wall_s=10)))
+    time.sleep(0.5)
+    lane = next(pid for pid in before["pids"] if procs.descendants(pid))
+    os.kill(lane, signal.SIGKILL)
+    r = future.result(timeout=10)
+    assert (r.status, r.message) == ("crash", "sandbox lane died while running the job")
+    after = sb.stats()
+    assert after["restarts"] == before["restarts"] + 1 and lane not in after["pids"]
+    assert sb.run(Job(ECHO, 7)).value == 7
+
+
+def test_verdicts_are_exactly_once_under_lane_kills(host: Host) -> None:
+    sb = host.sandbox
+    jobs = [
+        Job(EXEC, {"source": f"import time\ntime.sleep(0.02)\nresult = {i}"}) for i in range(120)
+    ]
+
+    def killer() -> None:
+        for _ in range(3):
+            time.sleep(0.3)
+            pids = sb.stats()["pids"]
+            if pids:
+                os.kill(pids[0], signal.SIGKILL)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    results = sb.run_many(jobs)
+    t.join()
+    assert len(results) == 120
+    for i, r in enumerate(results):
+        assert (r.status, r.value) in (("ok", i), ("crash", None))
+    assert sum(r.status == "ok" for r in results) >= 110
+
+
+def test_supervisor_resources_stay_flat(sandbox: Sandbox) -> None:
+    jobs = [
+        Job(
+            CALL,
+            {
+                "source": "def f(x):\n    print(x)\n    return x * 2\n",
+                "entry_point": "f",
+                "args_list": [[i]],
+            },
+        )
+        for i in range(300)
+    ]
+    sandbox.run_many(jobs)
+    fds, rss, threads = procs.open_fds(), procs.rss_kb(), threading.active_count()
+    kids = len(procs.descendants())
+    for _ in range(4):
+        results = sandbox.run_many(jobs)
+    assert all(r.status == "ok" for r in results)
+    assert procs.open_fds() == fds
+    assert threading.active_count() == threads
+    assert len(procs.descendants()) == kids
+    assert procs.rss_kb() - rss < 8 * 1024
+
+
+FORK_ESCAPE = """import os, time
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(60)
+    os._exit(0)
+os.waitpid(pid, 0)
+result = 'forked'
+"""
+
+
+def test_without_seccomp_escaped_processes_are_still_killed(host: Host) -> None:
+    """Fallback: fork works, but the lane (a subreaper) kills every descendant at verdict."""
+    with Sandbox(lanes=1, disable=("seccomp",)) as sb:
+        assert "subreaper" in sb.isolation and "seccomp" not in sb.isolation
+        r = sb.run(Job(EXEC, {"source": FORK_ESCAPE}))
+        assert (r.status, r.value) == ("ok", "forked")
+        assert (
+            procs.strays(
+                ignore=set(procs.descendants()) - set(procs.descendants(sb.stats()["pids"][0]))
+            )
+            == []
+        )
+        assert procs.descendants(sb.stats()["pids"][0]) == {}
+
+
+def test_without_seccomp_a_timed_out_fork_tree_is_killed(host: Host) -> None:
+    src = "import os\nfor _ in range(4):\n    os.fork()\nwhile True:\n    pass"
+    with Sandbox(lanes=1, disable=("seccomp",)) as sb:
+        r = sb.run(Job(EXEC, {"source": src}, Limits(wall_s=0.5)))
+        assert (r.status, r.message) == ("timeout", "timed out after 0.5s")
+        assert procs.descendants(sb.stats()["pids"][0]) == {}
