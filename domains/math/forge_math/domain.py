@@ -92,14 +92,14 @@ class MathDomain(Domain):
         the_plan = plan(cand, ref, answer_type)
         cases, info, outcome = self._check(task, the_plan, sandbox)
         status = "passed" if cases and all(c.passed for c in cases) else "failed"
-        failing = [c.message for c in cases if not c.passed]
+        failing = [c.message for c in cases if not c.passed] or ["wrong answer"]
+        message = "" if status == "passed" else failing[0]
+        if outcome == "undecided":
+            message = f"undecided: {message}"
         return Verdict(
             status,
             tuple(cases),
-            ""
-            if status == "passed"
-            else ("undecided: " if outcome == "undecided" else "")
-            + (failing[0] if failing else "wrong answer"),
+            message,
             time.perf_counter() - start,
             info.isolation,
             {"decision": outcome, "answer_type": answer_type, "sandbox": info.status},
