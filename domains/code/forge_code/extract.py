@@ -54,6 +54,7 @@ def _looks_like_python(body: str) -> bool:
 
 
 def _parses(source: str) -> bool:
+    """Return True if ``source`` parses as Python (never raises)."""
     try:
         ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -158,6 +158,7 @@ def _defines(source: str, name: str) -> bool:
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
+    """SIGALRM handler: interrupt the running call."""
     raise _CallTimeout()
 
 

@@ -64,6 +64,7 @@ def parse_jsonl(text: str, name: str, source: str = "") -> list[Task]:
 
 
 def _parse_line(line: str, where: str, source: str) -> Task:
+    """Return the Task on one JSONL line; ``where`` is ``file:line`` for messages."""
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:

@@ -135,6 +135,7 @@ def _judge_cases(
 def _case(
     spec: CaseSpec, passed: bool, args: Any, expected: Any, got: Any, message: str = ""
 ) -> CaseResult:
+    """Return the CaseResult for a case that ran; a failed check gets its assert as message."""
     return CaseResult(
         name=spec.name,
         passed=passed,
@@ -168,6 +169,7 @@ def error_text(exc_type: str, text: str, line: int, code: str) -> str:
 
 
 def _not_run(specs: list[CaseSpec], message: str) -> tuple[CaseResult, ...]:
+    """Return every case as failed with ``not run: <why>`` (the code never reached the tests)."""
     return tuple(
         CaseResult(
             s.name, False, s.calls[0][0], s.calls[0][1], None, f"not run: {message}", s.hidden
@@ -188,6 +190,7 @@ def _status(cases: list[CaseResult]) -> str:
 
 
 def _summary(cases: list[CaseResult]) -> str:
+    """Return ``3/6 tests passed`` over public cases."""
     public = [c for c in cases if not c.hidden]
     return f"{sum(c.passed for c in public)}/{len(public)} tests passed"
 

@@ -70,6 +70,7 @@ def _is_plain_assert(stmt: ast.stmt) -> bool:
 
 
 def _is_candidate_call(node: ast.AST) -> bool:
+    """True for a call ``candidate(...)``."""
     return (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)

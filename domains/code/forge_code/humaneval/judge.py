@@ -62,5 +62,6 @@ def parse_report(result: Any, groups: list[int]) -> dict[int, tuple[bool, int, s
         if type(entry) is not list or len(entry) != 3:
             out[g] = failed[g]
         else:
-            out[g] = (entry[0] is True, int(entry[1]), str(entry[2]))
+            used = entry[1] if type(entry[1]) is int else 0
+            out[g] = (entry[0] is True, used, str(entry[2]))
     return out

@@ -144,6 +144,7 @@ def _recorded(problem: dict[str, Any], result: Any) -> dict[str, Any]:
 
 
 def _self_test_payload(data: dict[str, Any]) -> dict[str, Any]:
+    """Judge payload that re-checks every grouped case with the reference outputs."""
     info = data["judge"]
     return {**info, "groups": [t["group"] for t in data["tests"] if "group" in t]}
 
@@ -168,6 +169,7 @@ def _task(problem: dict[str, Any], data: dict[str, Any]) -> Task:
 
 
 def _conversion_error(problem: dict[str, Any], why: str) -> TaskFormatError:
+    """Return the error raised when a problem cannot be converted."""
     return TaskFormatError(
         f"{problem['task_id']}: cannot convert its tests: {why}.",
         "Please report this with the output of 'forge doctor'.",
@@ -181,11 +183,13 @@ def cache_dir() -> Path:
 
 
 def _cache_path(problem: dict[str, Any]) -> Path:
+    """Return the cache file for ``problem`` (hash of the problem and the converter version)."""
     text = json.dumps(problem, sort_keys=True) + CONVERTER_VERSION
     return cache_dir() / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
 
 
 def _read_cache(problem: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the cached task data (tagged JSON) or None when absent or unreadable."""
     try:
         data = json.loads(_cache_path(problem).read_text("utf-8"))
     except (OSError, ValueError):
