@@ -109,3 +109,14 @@ def test_engine_refuses_writes_in_the_sandbox(sql_tasks, forge_sandbox) -> None:
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     (outcome,) = run_queries(forge_sandbox, "SELECT COUNT(*) FROM orders", [db], 10, limits(2.0))
     assert outcome.status == "ok" and outcome.rows[0][0] > 0
+
+
+def test_sqlite_heap_limit_is_a_memory_verdict(sql_tasks, forge_sandbox) -> None:
+    """A sort too big for SQLite's own heap limit ends as ``memory``, not as a crash."""
+    db = database_path(sql_tasks[TASK].data["database"])
+    query = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000000) "
+        "SELECT x, printf('%.100c', 'y') FROM c ORDER BY -x"
+    )
+    (outcome,) = run_queries(forge_sandbox, query, [db], 10, limits(5.0, memory_mb=128))
+    assert outcome.status == "memory", outcome

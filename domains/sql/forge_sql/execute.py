@@ -68,11 +68,18 @@ def run_queries(
     """Run ``query`` on each database (in parallel lanes) and return one Outcome per database."""
     from forge.sandbox import Job
 
+    job_limits = job_limits or limits()
     jobs = [
         Job(
             RUNNER,
-            {"query": query, "max_rows": max_rows, "check_order": True, **db_payload(db)},
-            job_limits or limits(),
+            {
+                "query": query,
+                "max_rows": max_rows,
+                "check_order": True,
+                "heap_mb": max(64, job_limits.memory_mb // 2),
+                **db_payload(db),
+            },
+            job_limits,
         )
         for db in databases
     ]
@@ -94,7 +101,11 @@ def _outcome(result: Any) -> Outcome:
             return Outcome(
                 "rejected", f"the engine refused it: {what} (only reads are allowed)", **base
             )
-        return Outcome("error", str(value.get("message", "")), **base)
+        message = str(value.get("message", ""))
+        if value.get("error") == "MemoryError" or message == "out of memory":
+            # SQLite's own heap limit: the memory layer where RLIMIT_AS is missing (macOS)
+            return Outcome("memory", "SQLite ran out of memory", **base)
+        return Outcome("error", message, **base)
     return Outcome(
         "ok",
         columns=tuple(value["columns"]),

@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from forge.errors import TaskFormatError
 from forge_sql.compare import multiset_diff
-from forge_sql.runner import fetch, open_readonly
+from forge_sql.runner import fetch, open_readonly, reverse_scans
 
 GOLD_MAX_ROWS = 10_000
 GOLD_DEADLINE_S = 10.0
@@ -62,14 +62,12 @@ def gold_result(query: str, db: Path, where: str = "") -> GoldResult:
 
 
 def _run(query: str, db: Path, where: str) -> GoldResult:
-    conn, _denied = open_readonly(str(db))
+    conn, denied = open_readonly(str(db))
     deadline = time.monotonic() + GOLD_DEADLINE_S
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
         first = fetch(conn, query, GOLD_MAX_ROWS)
-        conn.set_authorizer(None)
-        conn.execute("PRAGMA reverse_unordered_selects = ON")
-        conn.set_authorizer(lambda *_: 0 if _[0] in (20, 21, 31, 33) else 1)
+        reverse_scans(conn, denied)
         second = fetch(conn, query, GOLD_MAX_ROWS)
     except Exception as exc:  # noqa: BLE001 - any failure of a gold query is a task error
         raise TaskFormatError(

@@ -143,8 +143,11 @@ def fetch(conn: sqlite3.Connection, query: str, max_rows: int) -> dict[str, Any]
     }
 
 
-def _set_reverse(conn: sqlite3.Connection, denied: list[str]) -> None:
-    """Turn on SQLite's reverse_unordered_selects (our own pragma, run as trusted)."""
+def reverse_scans(conn: sqlite3.Connection, denied: list[str]) -> None:
+    """Turn on SQLite's reverse_unordered_selects (our own pragma, let through the authorizer).
+
+    ``denied`` is the list :func:`open_readonly` returned with the connection.
+    """
     denied.insert(0, _TRUSTED)
     try:
         conn.execute("PRAGMA reverse_unordered_selects = ON")
@@ -168,7 +171,7 @@ def run_query(payload: dict[str, Any]) -> dict[str, Any]:
         result = fetch(conn, payload["query"], max_rows)
         result["reversed"] = None
         if payload.get("check_order"):
-            _set_reverse(conn, denied)
+            reverse_scans(conn, denied)
             again = fetch(conn, payload["query"], max_rows)
             if again != {k: v for k, v in result.items() if k != "reversed"}:
                 result["reversed"] = again["rows"]
