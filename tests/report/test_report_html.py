@@ -67,7 +67,8 @@ def test_per_task_rows(run_dir: Path) -> None:
         assert f'<td class="tid">{task_id}</td>' in html
     # fizzbuzz: search solved it in generation 1 (hidden tests 2/2), after passed too
     row = re.search(r'<td class="tid">fizzbuzz</td>.*?</tr>', html, re.S).group(0)
-    assert "failed 1/2" in row and "solved at gen 1" in row and "passed 2/2" in row
+    assert "failed 2/4 · hidden 1/2" in row and "solved at gen 1" in row
+    assert "passed 4/4 · hidden 2/2" in row
 
 
 def test_hostile_artifact_is_escaped(run_dir: Path) -> None:

@@ -7,6 +7,7 @@ values) is escaped before it reaches the page.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from html import escape
@@ -42,7 +43,9 @@ def render(run_dir: Path) -> Path:
     """
     data = load_run(Path(run_dir))
     path = data.run_dir / "report.html"
-    path.write_text(page(data), encoding="utf-8", errors="replace")
+    tmp = path.with_name("report.html.tmp")
+    tmp.write_text(page(data), encoding="utf-8", errors="replace")
+    os.replace(tmp, path)  # a reader never sees half a report
     return path
 
 
@@ -171,7 +174,9 @@ def meta(data: RunData, model: Any) -> str:
     """Return the metadata list: folder, model, adapter, key settings, timings, full config."""
     s, flat = data.summary, flatten(data.config)
     model_text = (
-        ", ".join(f"{k}={v}" for k, v in model.items()) if isinstance(model, Mapping) else model
+        ", ".join(f"{k}={_short(v)}" for k, v in model.items() if v is not None)
+        if isinstance(model, Mapping)
+        else model
     )
     settings = ", ".join(f"{k}={flat[k]}" for k in KEY_SETTINGS if k in flat)
     seconds = s.get("seconds") or {}
@@ -197,3 +202,9 @@ def meta(data: RunData, model: Any) -> str:
         else ""
     )
     return f'<dl class="meta">{items}</dl>{config}'
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """Return ``value`` as text, long ones (hashes, paths) cut to their first 12 characters."""
+    text = str(value)
+    return text if len(text) <= limit else text[:12] + "…"

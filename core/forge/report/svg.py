@@ -200,7 +200,7 @@ def hbars(label: str, items: Sequence[tuple[str, float, str]], fmt: Callable[[fl
     if not items:
         return empty(label, "no timings")
     left, top = 96, 14
-    row_h = (H - top - 10) / len(items)
+    row_h = min(34.0, (H - top - 10) / len(items))
     biggest = max(v for _, v, _ in items) or 1.0
     width = W - left - 70
     body = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from forge.report.data import Row, RunData, TaskInfo, headline, solved
+from forge.report.data import Row, RunData, TaskInfo, solved
 
 MAX_CHARS = 4000
 MAX_LINES = 120
@@ -29,12 +29,13 @@ def clip(text: str | None, max_chars: int = MAX_CHARS, max_lines: int = MAX_LINE
 
 
 def badge(row: Row | None) -> str:
-    """Return a status badge with the headline test count, or a dash when there is no candidate."""
+    """Return a status badge with public (and hidden) test counts, or a dash without a candidate."""
     if row is None:
         return '<span class="muted">–</span>'
-    passed, total = headline(row)
-    kind = "ok" if solved(row) else ("partial" if passed else "bad")
-    count = f" {passed}/{total}" if total else ""
+    kind = "ok" if solved(row) else ("partial" if row["passed"] or row["hidden_passed"] else "bad")
+    count = f" {row['passed']}/{row['total']}" if row["total"] else ""
+    if row["hidden_total"]:
+        count += f" · hidden {row['hidden_passed']}/{row['hidden_total']}"
     return f'<span class="badge {kind}">{escape(str(row["status"]))}{count}</span>'
 
 
