@@ -203,3 +203,16 @@ def test_check_analysis_groups_loops_and_plain_asserts() -> None:
     assert body.closes == (False, True, True, True, True, True, True)
     assert body.plain == (False, True, True, True, True, True, False)
     assert body.statements[1] == "assert candidate(0, 1) == 1"
+
+
+def test_body_only_completion_and_missing_function(domain, humaneval, forge_sandbox) -> None:
+    task = humaneval["HumanEval/23"]
+    body = domain.verify(task, "    x = 1\n    return len(string) + 1 / 0\n", forge_sandbox)
+    assert "raised ZeroDivisionError: division by zero (line 2: return len(string) + 1 / 0)" in (
+        domain.feedback(task, body)
+    )
+    other = domain.verify(task, "def length(s):\n    return len(s)\n", forge_sandbox)
+    assert other.status == "error"
+    assert domain.feedback(task, other) == (
+        "The code failed to run: the code does not define function 'strlen'"
+    )

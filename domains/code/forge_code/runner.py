@@ -36,59 +36,58 @@ class _CallTimeout(BaseException):
 
 def run(payload: dict[str, Any]) -> dict[str, Any]:
     """Run the candidate on every call in ``payload``; return the plain per-call results."""
-    source = payload["source"]
     call_s = float(payload.get("call_s", 1.0))
+    name = payload["entry_point"]
     _install_alarm()
     namespace: dict[str, Any] = {"__name__": "__candidate__", "__builtins__": builtins}
-    offset, setup = _load(
-        source, payload.get("preamble", ""), payload["entry_point"], call_s, namespace
-    )
+    preamble = payload.get("preamble", "")
+    source, offset = _combine(payload["source"], preamble, name)
+    if preamble and not offset:
+        exec(compile(preamble, "<prompt>", "exec"), namespace)  # noqa: S102 - trusted prompt
+        namespace["__prompt_stub__"] = namespace.get(name)
+    setup = _load(source, offset, call_s, namespace)
     if setup is not None:
         return {"setup": setup, "results": []}
-    func = namespace.get(payload["entry_point"])
-    if not callable(func):
-        name = payload["entry_point"]
-        return {
-            "setup": ["error", "", f"the code does not define function '{name}'", 0, ""],
-            "results": [],
-        }
+    func = namespace.get(name)
+    if not callable(func) or func is namespace.get("__prompt_stub__"):
+        missing = f"the code does not define function '{name}'"
+        return {"setup": ["error", "", missing, 0, ""], "results": []}
     lines = source.splitlines()
     results = [_call(func, args, call_s, lines, offset) for args in payload["calls"]]
     return {"setup": None, "results": results}
 
 
-def _load(
-    source: str, preamble: str, entry_point: str, call_s: float, namespace: dict[str, Any]
-) -> tuple[int, list[Any] | None]:
-    """Execute preamble and source into ``namespace``; return (line offset, setup error or None)."""
-    offset = 0
-    if preamble and source[:1] in (" ", "\t") and not _defines(source, entry_point):
+def _combine(source: str, preamble: str, name: str) -> tuple[str, int]:
+    """Return the code to compile and how many preamble lines precede the candidate's.
+
+    A HumanEval-style completion that is only the indented body is appended to the prompt;
+    otherwise the candidate's source stands alone and the prompt runs before it.
+    """
+    if preamble and source[:1] in (" ", "\t") and not _defines(source, name):
         offset = preamble.count("\n") + (0 if preamble.endswith("\n") else 1)
-        source, preamble = preamble.rstrip("\n") + "\n" + source, ""
+        return preamble.rstrip("\n") + "\n" + source, offset
+    return source, 0
+
+
+def _load(source: str, offset: int, call_s: float, namespace: dict[str, Any]) -> list[Any] | None:
+    """Run ``source`` into ``namespace``; return a setup error entry, or None when it loaded."""
     try:
         code = compile(source, FILENAME, "exec")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         line = getattr(exc, "lineno", 0) or 0
         text = (getattr(exc, "text", "") or "").strip()[:80]
-        return offset, [
-            "error",
-            type(exc).__name__,
-            _msg(getattr(exc, "msg", exc)),
-            line - offset,
-            text,
-        ]
+        message = _msg(getattr(exc, "msg", exc))
+        return ["error", type(exc).__name__, message, max(line - offset, 0), text]
     try:
-        if preamble:
-            exec(compile(preamble, "<prompt>", "exec"), namespace)  # noqa: S102 - trusted prompt code
         _arm(call_s)
         exec(code, namespace)  # noqa: S102 - runs only inside the sandbox child
         _arm(0)
     except _CallTimeout:
-        return offset, ["timeout", "", f"timed out after {call_s:g}s while loading", 0, ""]
+        return ["timeout", "", f"timed out after {call_s:g}s while loading", 0, ""]
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends are verdicts too
         _arm(0)
-        return offset, ["error", *_describe(exc, source.splitlines(), offset)]
-    return offset, None
+        return ["error", *_describe(exc, source.splitlines(), offset)]
+    return None
 
 
 def _call(func: Any, args: Any, call_s: float, lines: list[str], offset: int) -> list[Any]:
