@@ -60,16 +60,20 @@ class DomainContract:
     min_tasks: ClassVar[int] = 1
 
     @pytest.fixture(scope="class")
-    def forge_domain(self) -> Domain:
+    @classmethod
+    def forge_domain(cls) -> Domain:
         """The domain under test, loaded through forge's plugin manager like the CLI does."""
         from forge.plugins import get_domain
 
-        return get_domain(self.domain_name)
+        return get_domain(cls.domain_name)
 
     @pytest.fixture(scope="class")
-    def forge_tasks(self, forge_domain: Domain) -> dict[str, Task]:
+    @classmethod
+    def forge_tasks(cls, forge_domain: Domain) -> dict[str, Task]:
         """The domain's tasks from ``tasks_source``, by id."""
-        return {t.id: t for t in forge_domain.load_tasks(self.tasks_source)}
+        from forge.tasks import load_tasks
+
+        return {t.id: t for t in load_tasks(forge_domain, cls.tasks_source)}
 
     def test_identity(self, forge_domain: Domain) -> None:
         """The domain has a name, a version and a description."""

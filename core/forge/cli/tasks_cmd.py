@@ -32,9 +32,18 @@ def tasks_cmd(domain_name: str, tasks_source: str | None, as_json: bool) -> None
         return
     width = max((len(t.id) for t in tasks), default=2)
     for task in tasks:
-        first = next((ln.strip() for ln in task.prompt.splitlines() if ln.strip()), "")
+        first = _summary_line(task.prompt)
         click.echo(f"{task.id.ljust(width)}  {task.difficulty}  {first[:90]}")
     click.echo(f"{len(tasks)} tasks", err=True)
+
+
+def _summary_line(prompt: str) -> str:
+    """The first line of a prompt that says something (skips blank lines and imports)."""
+    for line in prompt.splitlines():
+        text = line.strip().strip('"').strip()
+        if text and not text.startswith(("from ", "import ", "#")):
+            return text
+    return ""
 
 
 @click.command("verify")
