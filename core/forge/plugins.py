@@ -72,7 +72,7 @@ class PluginManager:
             self.plugins[ep.name] = info
             try:
                 module = ep.load()
-            except Exception as exc:  # noqa: BLE001 - a broken plugin must not break forge
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken plugin must not break forge
                 info.error = f"failed to import {ep.value}: {type(exc).__name__}: {exc}"
                 continue
             self.add_plugin(module, ep.name, info)
@@ -147,7 +147,7 @@ class PluginManager:
                     "register_verifiers",
                     register=_verifier_register(staged, plugin_name),
                 )
-            except Exception as exc:  # noqa: BLE001 - one broken plugin must not break the others
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - one broken plugin must not break the others
                 info = self.plugins.setdefault(
                     plugin_name, PluginInfo(name=plugin_name, module=repr(plugin))
                 )
