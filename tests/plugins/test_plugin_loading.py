@@ -66,7 +66,11 @@ def test_each_broken_plugin_gets_one_clear_line():
         "Warning: plugin 'fixture-command' was skipped: "
         "register_commands failed: RuntimeError: this plugin's command is broken"
     )
-    assert len(lines) == 5
+    assert lines["fixture-exit"] == (
+        "Warning: plugin 'fixture-exit' was skipped: failed to import fixture_exit: "
+        "SystemExit: fixture_exit refuses to load"
+    )
+    assert len(lines) == 6
     assert "Traceback" not in proc.stderr
 
 
@@ -86,7 +90,14 @@ def test_forge_plugins_shows_every_failure():
     assert plugins["fixture-good"]["error"] is None
     assert plugins["fixture-good"]["domains"] == ["echo"]
     assert plugins["fixture-good"]["distribution"] == "forge-plugin-fixtures"
-    for name in ("fixture-import", "fixture-twin", "fixture-misspelled", "fixture-abstract"):
+    broken = (
+        "fixture-import",
+        "fixture-exit",
+        "fixture-twin",
+        "fixture-misspelled",
+        "fixture-abstract",
+    )
+    for name in broken:
         assert plugins[name]["error"], name
         assert plugins[name]["domains"] == []
     assert plugins["fixture-import"]["hooks"] == []
