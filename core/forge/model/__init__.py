@@ -51,11 +51,14 @@ def load(
     return LanguageModel(folder, identity, Path(adapter) if adapter else None)
 
 
-def doctor_info() -> dict[str, str]:
-    """Return device, MLX version, BLAS in use, measured matmul GFLOP/s and advice if slow."""
+def doctor_info(bench: bool = True) -> dict[str, str]:
+    """Return device, MLX version, BLAS in use, measured matmul GFLOP/s and advice if slow.
+
+    ``bench`` False skips the matmul timing.
+    """
     from forge.model.device import doctor_info as info
 
-    return info()
+    return info(bench)
 
 
 def __getattr__(name: str):

@@ -37,8 +37,11 @@ def device_name() -> str:
     return f"cpu ({platform.machine()}, {os.cpu_count()} cores)"
 
 
-def doctor_info() -> dict[str, str]:
-    """Return a dict of human-readable lines for ``forge doctor`` about the model backend."""
+def doctor_info(bench: bool = True) -> dict[str, str]:
+    """Return a dict of human-readable lines for ``forge doctor`` about the model backend.
+
+    ``bench`` False skips the matmul measurement (about a second on a slow BLAS).
+    """
     status = ensure_fast_blas()
     import mlx.core as mx
 
@@ -51,10 +54,11 @@ def doctor_info() -> dict[str, str]:
         info["mlx-lm"] = "?"
     blas = status.kind + (f" ({status.path})" if status.path else "")
     info["blas"] = blas + (f"; {status.note}" if status.note else "")
-    gflops = measure_matmul_gflops()
-    info["matmul"] = f"{gflops:.0f} GFLOP/s (float32 1024x1024)"
+    gflops = measure_matmul_gflops() if bench else float("nan")
+    if bench:
+        info["matmul"] = f"{gflops:.0f} GFLOP/s (float32 1024x1024)"
     on_gpu = mx.default_device().type == mx.gpu
     info["weights"] = "4-bit quantized" if on_gpu else "float32 (dequantized for the CPU BLAS)"
-    if not on_gpu and (not status.fast or gflops < SLOW_GFLOPS):
+    if not on_gpu and (not status.fast or gflops < SLOW_GFLOPS):  # NaN compares False
         info["advice"] = f"Matmuls are on the slow reference BLAS. {INSTALL_HINT}"
     return info

@@ -91,7 +91,8 @@ def _copy_member(src, out, h, progress: Progress, label: str, done: int, total: 
         out.write(block)
         h.update(block)
         done += len(block)
-        progress(label, done, total)
+        if total > 0:
+            progress(label, min(done, total), total)
     return done
 
 
