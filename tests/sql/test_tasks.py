@@ -141,3 +141,10 @@ def test_unknown_format_and_slices(tmp_path) -> None:
     from forge_sql.plugin import load_builtin_spec
 
     assert [t.id for t in load_builtin_spec("builtin[2:5]")] == [t.id for t in load_builtin()[2:5]]
+
+
+def test_builtin_order_mixes_databases_easiest_first() -> None:
+    """Any prefix of the built-in set mixes the databases; difficulty never decreases."""
+    tasks = load_builtin()
+    assert {t.data["database"]["builtin"] for t in tasks[:3]} == {"shop", "school", "hr"}
+    assert [t.difficulty for t in tasks] == sorted(t.difficulty for t in tasks)

@@ -7,6 +7,7 @@ gold query's rows under the policy in :mod:`forge_sql.compare`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from forge.domain import Domain, FeedbackStyle, score_only_feedback
@@ -72,10 +73,10 @@ class SqlDomain(Domain):
     def verify(self, task: Task, artifact: str | None, sandbox: Sandbox) -> Verdict:
         """Check ``artifact`` on the task's databases; never raises for a bad query."""
         if artifact is None or not artifact.strip():
-            return Verdict("invalid", message="No SQL query found in the answer.")
+            return _not_run(task, "invalid", "No SQL query found in the answer.", "")
         reason = check_query(artifact) or nondeterminism_reason(artifact)
         if reason:
-            return Verdict("rejected", message=reason, extra={"score": 0.0})
+            return _not_run(task, "rejected", reason, artifact)
         dbs = [database_path(task.data["database"])]
         dbs += [database_path(s) for s in task.data.get("hidden_databases", ())]
         golds = [gold_result(task.data["gold"], db, task.id) for db in dbs]
@@ -111,19 +112,8 @@ class SqlDomain(Domain):
         message = outcome.message
         if outcome.status == "error":
             message = explain_error(message, query, identifiers(db))
-        hidden = [
-            CaseResult(f"hidden database {i}", False, message="not run", hidden=True)
-            for i in range(1, 1 + len(task.data.get("hidden_databases", ())))
-        ]
-        case = CaseResult("example database", False, input=query, message=message)
-        return Verdict(
-            outcome.status,
-            cases=(case, *hidden),
-            message=message,
-            duration_s=outcome.duration_s,
-            isolation=outcome.isolation,
-            extra={"score": _SCORES.get(outcome.status, 0.0), "query": query},
-        )
+        verdict = _not_run(task, outcome.status, message, query)
+        return replace(verdict, duration_s=outcome.duration_s, isolation=outcome.isolation)
 
     def _case(
         self, task: Task, gold: GoldResult, outcome: Outcome, name: str, hidden: bool
@@ -230,4 +220,19 @@ def _compare(task: Task, gold: GoldResult, outcome: Outcome) -> Comparison:
         "the result depends on the order the engine reads rows in (LIMIT or ORDER BY "
         "without a tie-breaker, or random()); make it deterministic",
         0.6,
+    )
+
+
+def _not_run(task: Task, status: str, message: str, query: str) -> Verdict:
+    """A verdict for a query that produced no rows: every case failed with ``message``."""
+    hidden = [
+        CaseResult(f"hidden database {i}", False, message="not run", hidden=True)
+        for i in range(1, 1 + len(task.data.get("hidden_databases", ())))
+    ]
+    case = CaseResult("example database", False, input=query or None, message=message)
+    return Verdict(
+        status,
+        cases=(case, *hidden),
+        message=message,
+        extra={"score": _SCORES.get(status, 0.0), "query": query},
     )

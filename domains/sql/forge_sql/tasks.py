@@ -47,9 +47,21 @@ _SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
 def load_builtin() -> list[Task]:
-    """Return the built-in tasks (package data ``data/tasks.yaml``)."""
+    """Return the built-in tasks (package data ``data/tasks.yaml``), easiest first.
+
+    Within a difficulty the databases take turns, so any prefix (``builtin[0:8]``, a quick
+    run's first tasks) mixes all databases.
+    """
     ref = resources.files("forge_sql") / "data" / "tasks.yaml"
-    return _parse_yaml(ref.read_text(encoding="utf-8"), Path("builtin"), "builtin")
+    tasks = _parse_yaml(ref.read_text(encoding="utf-8"), Path("builtin"), "builtin")
+    databases = list(dict.fromkeys(t.data["database"]["builtin"] for t in tasks))
+    seen: dict[tuple[str, int], int] = {}
+    order = {}
+    for task in tasks:
+        key = (task.data["database"]["builtin"], task.difficulty)
+        seen[key] = seen.get(key, 0) + 1
+        order[task.id] = (task.difficulty, seen[key], databases.index(key[0]))
+    return sorted(tasks, key=lambda t: order[t.id])
 
 
 def load_file(path: str | Path) -> list[Task]:
