@@ -143,7 +143,7 @@ def test_scanning_memory_finds_no_expected_values(host: Host) -> None:
     )
     r = host.run(src)
     assert (r.status, r.value) == ("ok", 0)
-    control = host.sandbox.run(Job(EXEC, {"source": src, "decoy": EXPECTED["task-1"]}))
+    control = host.sandbox.run(Job(EXEC, {"source": src, "decoy": [EXPECTED["task-1"]]}))
     assert control.status == "ok" and control.value >= 1, "the scan itself must be able to see"
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from forge.sandbox import isolation, watchdog
 
+_kqueues: dict[int, Any] = {}
+
 
 @dataclass
 class Collected:
@@ -64,17 +66,42 @@ def collect(pid: int, fds: list[int], limits: dict[str, Any], plan: isolation.Pl
         except (ProcessLookupError, PermissionError):
             pass
     for fd in list(open_fds) + ([exit_fd] if exit_fd >= 0 else []):
-        os.close(fd)
+        _close(fd)
     got.stdout, got.stderr, got.frame = bytes(bufs[0]), bytes(bufs[1]), bytes(bufs[2])
     return got
 
 
 def _pidfd(pid: int) -> int:
-    """Return a pollable fd that becomes readable when ``pid`` exits, or -1 (not Linux)."""
+    """Return a pollable fd that becomes readable when ``pid`` exits, or -1.
+
+    Linux: a pidfd. macOS/BSD: a kqueue watching for the process's exit (its fd is
+    pollable the same way). Elsewhere -1, and the caller polls instead.
+    """
     try:
         return os.pidfd_open(pid)  # type: ignore[attr-defined]
     except (AttributeError, OSError):
+        pass
+    try:
+        kq = select.kqueue()  # type: ignore[attr-defined]
+        event = select.kevent(
+            pid,
+            filter=select.KQ_FILTER_PROC,  # type: ignore[attr-defined]
+            flags=select.KQ_EV_ADD,
+            fflags=select.KQ_NOTE_EXIT,
+        )  # type: ignore[attr-defined]
+        kq.control([event], 0, 0)
+    except (AttributeError, OSError):
         return -1
+    _kqueues[kq.fileno()] = kq
+    return kq.fileno()
+
+
+def _close(fd: int) -> None:
+    kq = _kqueues.pop(fd, None)
+    if kq is not None:
+        kq.close()
+    else:
+        os.close(fd)
 
 
 def _has_exited(pid: int) -> bool:
@@ -82,4 +109,6 @@ def _has_exited(pid: int) -> bool:
         info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:
         return True
+    except AttributeError:  # no waitid: only pipe EOF tells us
+        return False
     return info is not None

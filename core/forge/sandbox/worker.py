@@ -98,6 +98,7 @@ class LaneProcess:
 
     def _await(self, limits: Any, start: float) -> JobResult:
         deadline, pid, timed_out = start + limits.wall_s, None, False
+        self.reader.max_blob = limits.result_bytes + 2 * limits.output_bytes + (1 << 16)
         while True:
             try:
                 msg = self.reader.read(deadline)

@@ -1,0 +1,176 @@
+"""Verdicts per second: forge's sandbox service vs a fresh ``python -I`` per candidate.
+
+Both approaches run the same mixed workload on the same machine in one run: mostly quick
+correct and incorrect candidates, some that raise, and a few that never finish. Both use
+as many workers as the sandbox has lanes, the same wall-clock limit, and the trusted side
+compares results with expected values for both. Run::
+
+    .venv/bin/python benchmarks/verify_throughput.py            # defaults: 600 candidates
+    .venv/bin/python benchmarks/verify_throughput.py --n 2000 --lanes 2
+
+The last line printed is the throughput ratio (sandbox / straightforward).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from forge.sandbox import Job, Limits, Sandbox
+
+RUNNER = "forge.sandbox.runners:call_function"
+CASES = [[1, 2], [10, -3], [0, 0], [123456789, 987654321]]
+EXPECTED = [3, 7, 0, 1111111110]
+SOURCES = {
+    "correct": "def add(a, b):\n    return a + b\n",
+    "incorrect": "def add(a, b):\n    return a - b\n",
+    "raises": "def add(a, b):\n    return a / 0\n",
+    "syntax": "def add(a, b)\n    return a + b\n",
+    "timeout": "def add(a, b):\n    while True:\n        pass\n",
+}
+HARNESS = r"""
+import json, sys, traceback
+p = json.load(sys.stdin)
+ns = {}
+try:
+    exec(compile(p["source"], "<candidate>", "exec"), ns)
+    fn = ns[p["entry_point"]]
+except BaseException as e:
+    print(json.dumps({"error": f"{type(e).__name__}: {e}"})); sys.exit(0)
+out = []
+for args in p["args_list"]:
+    try:
+        out.append({"ok": True, "value": fn(*args)})
+    except Exception as e:
+        out.append({"ok": False, "error": f"{type(e).__name__}: {e}"})
+print(json.dumps({"results": out}))
+"""
+
+
+def workload(n: int, timeouts: int, seed: int = 0) -> list[str]:
+    """Return ``n`` candidate kinds: quick ones in a fixed mix plus ``timeouts`` slow ones."""
+    rng = random.Random(seed)
+    quick = rng.choices(["correct", "incorrect", "raises", "syntax"], [45, 45, 7, 3], k=n)
+    for i in rng.sample(range(n), min(timeouts, n)):
+        quick[i] = "timeout"
+    return quick
+
+
+def payload(kind: str) -> dict[str, Any]:
+    """Return the runner payload for a candidate of ``kind`` (inputs only)."""
+    return {"source": SOURCES[kind], "entry_point": "add", "args_list": CASES}
+
+
+def verdict(results: Any) -> str:
+    """Compare per-case results with EXPECTED on the trusted side: passed or failed."""
+    ok = (
+        isinstance(results, list)
+        and len(results) == len(EXPECTED)
+        and all(
+            r.get("ok") is True and type(r.get("value")) is int and r["value"] == e
+            for r, e in zip(results, EXPECTED, strict=True)
+        )
+    )
+    return "passed" if ok else "failed"
+
+
+def run_sandbox(
+    kinds: list[str], lanes: int, limits: Limits
+) -> tuple[float, list[float], list[str], Sandbox]:
+    """Verify every candidate through the sandbox service; return time, latencies, verdicts."""
+    sb = Sandbox(lanes=lanes)
+    sb.run_many([Job(RUNNER, payload("correct"), limits)] * (4 * lanes))  # warm the lanes
+    jobs = [Job(RUNNER, payload(k), limits) for k in kinds]
+    start = time.perf_counter()
+    results = sb.run_many(jobs)
+    elapsed = time.perf_counter() - start
+    verdicts = [verdict(r.value) if r.status == "ok" else r.status for r in results]
+    return elapsed, [r.duration_s for r in results], verdicts, sb
+
+
+def run_subprocess(
+    kinds: list[str], workers: int, limits: Limits
+) -> tuple[float, list[float], list[str]]:
+    """Verify every candidate with a fresh ``python -I`` each; return time, latencies, verdicts."""
+
+    def one(kind: str) -> tuple[float, str]:
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-I", "-c", HARNESS],
+                capture_output=True,
+                input=json.dumps(payload(kind)).encode(),
+                timeout=limits.wall_s,
+                stdin=None,
+            )
+            out = json.loads(proc.stdout or b"{}")
+            result = verdict(out["results"]) if "results" in out else "error"
+        except subprocess.TimeoutExpired:
+            result = "timeout"
+        return time.perf_counter() - t0, result
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(one, kinds))
+    return time.perf_counter() - start, [d[0] for d in done], [d[1] for d in done]
+
+
+def describe(name: str, n: int, elapsed: float, lat: list[float]) -> str:
+    """Return one result row: verdicts/s and p50/p99 latency in milliseconds."""
+    q = statistics.quantiles(lat, n=100)
+    return f"{name:<34} {n:>6} {n / elapsed:>10.1f} {q[49] * 1e3:>9.2f} {q[98] * 1e3:>9.2f}"
+
+
+def main() -> None:
+    """Run both approaches on the same workload and print the comparison."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=600, help="candidates in the mixed workload")
+    ap.add_argument("--quick-n", type=int, default=2000, help="candidates in the quick-only run")
+    ap.add_argument("--timeouts", type=int, default=3, help="never-finishing candidates in the mix")
+    ap.add_argument("--lanes", type=int, default=None, help="lanes/workers (default: one per core)")
+    ap.add_argument("--wall", type=float, default=1.0, help="wall-clock limit per candidate, s")
+    args = ap.parse_args()
+    limits = Limits(wall_s=args.wall, cpu_s=args.wall)
+    kinds = workload(args.n, args.timeouts)
+    quick = workload(args.quick_n, 0, seed=1)
+
+    q_time, q_lat, q_verdicts, sb = run_sandbox(quick, args.lanes or 0, limits)
+    lanes = sb.lanes
+    print(f"sandbox: {lanes} lanes, isolation: {', '.join(sb.isolation)}")
+    sb.close()
+    s_time, s_lat, s_verdicts, sb = run_sandbox(kinds, lanes, limits)
+    sb.close()
+    b_time, b_lat, b_verdicts = run_subprocess(kinds, lanes, limits)
+
+    print(
+        f"workload: {args.n} mixed candidates ({args.timeouts} never finish, wall limit "
+        f"{args.wall}s); quick-only run: {args.quick_n}"
+    )
+    print(f"{'approach':<34} {'n':>6} {'verdicts/s':>10} {'p50 ms':>9} {'p99 ms':>9}")
+    print(describe("sandbox, quick candidates only", len(quick), q_time, q_lat))
+    print(describe("sandbox, mixed", len(kinds), s_time, s_lat))
+    print(describe("python -I per candidate, mixed", len(kinds), b_time, b_lat))
+    agree = sum(
+        a == b or {a, b} <= {"error", "failed"} for a, b in zip(s_verdicts, b_verdicts, strict=True)
+    )
+    print(
+        f"verdicts agreeing between approaches: {agree}/{len(kinds)}; sandbox tally: "
+        f"{ {v: s_verdicts.count(v) for v in sorted(set(s_verdicts))} }"
+    )
+    print(f"quick candidates: {len(quick) / q_time:.1f} verdicts/s (target >= 400 on 2 cores)")
+    ratio = (len(kinds) / s_time) / (len(kinds) / b_time)
+    print(
+        f"ratio: {ratio:.1f}x (sandbox {len(kinds) / s_time:.1f} verdicts/s vs python -I "
+        f"{len(kinds) / b_time:.1f} verdicts/s on the same mixed workload)"
+    )
+
+
+if __name__ == "__main__":
+    main()
