@@ -4,11 +4,16 @@ Plugins are modules registered under the ``forge`` entry-point group. ``FORGE_LO
 (comma-separated entry-point names; empty string = none) restricts which are loaded.
 A plugin that fails to import or registers something broken is recorded as a failure
 (shown by ``forge plugins``) and skipped; the other plugins keep working.
+``FORGE_TRACE_HOOKS=1`` prints one line per hook call to stderr (see docs/plugins/debugging.md).
 """
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import os
+import re
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,6 +29,7 @@ from forge.errors import PluginError, UnknownNameError
 from forge.types import Task
 
 ENTRY_POINT_GROUP = "forge"
+TRACE_ENV = "FORGE_TRACE_HOOKS"
 
 
 @dataclass
@@ -58,6 +64,13 @@ class PluginManager:
         self.plugins: dict[str, PluginInfo] = {}
         self._registry: Registry | None = None
         self._lock = threading.RLock()
+        if os.environ.get(TRACE_ENV):
+            self.pm.add_hookcall_monitoring(self._trace_call, lambda *args: None)
+
+    def _trace_call(self, hook_name: str, impls: Any, kwargs: Any) -> None:
+        if impls:
+            names = ", ".join(repr(self.pm.get_name(i.plugin)) for i in impls)
+            trace(f"{hook_name}({', '.join(kwargs)}) -> plugins {names}")
 
     # ----- loading -------------------------------------------------------------------
     def load_entry_points(self) -> None:
@@ -89,7 +102,7 @@ class PluginManager:
         except pluggy.PluginValidationError as exc:
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
-            info.error = f"invalid hook implementation: {exc}"
+            info.error = _validation_message(exc)
             return
         except ValueError as exc:
             info.error = str(exc)
@@ -182,8 +195,35 @@ def call_one(pm: pluggy.PluginManager, plugin: Any, hook_name: str, **kwargs: An
     results = []
     for impl in getattr(pm.hook, hook_name).get_hookimpls():
         if impl.plugin is plugin:
+            trace(f"{hook_name}({', '.join(impl.argnames)}) -> plugin {pm.get_name(plugin)!r}")
             results.append(impl.function(**{name: kwargs[name] for name in impl.argnames}))
     return results
+
+
+def trace(message: str) -> None:
+    """Write one ``forge-trace:`` line to stderr when ``FORGE_TRACE_HOOKS`` is set."""
+    if os.environ.get(TRACE_ENV):
+        print(f"forge-trace: {message}", file=sys.stderr, flush=True)
+
+
+def _validation_message(exc: Exception) -> str:
+    """Return pluggy's validation error as one line (a misspelled hook gets a suggestion)."""
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    unknown = re.search(r"unknown hook '(\w+)'", text)
+    if unknown:
+        specs = [n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "forge_spec")]
+        close = difflib.get_close_matches(unknown.group(1), specs, n=1)
+        text = f"unknown hook '{unknown.group(1)}'" + (
+            f"; did you mean '{close[0]}'?" if close else ""
+        )
+    extra = re.search(r"definition: (\w+)(\(.*?\)); Argument\(s\) (\{.*?\}) are declared", text)
+    if extra and hasattr(hookspecs, extra.group(1)):
+        offered = ", ".join(inspect.signature(getattr(hookspecs, extra.group(1))).parameters)
+        text = (
+            f"{extra.group(1)}{extra.group(2)} asks for {extra.group(3)}, which the hook "
+            f"does not offer; it offers: {offered}"
+        )
+    return f"invalid hook implementation: {text}"
 
 
 def _domain_register(reg: Registry, owner: str) -> Callable[[Any], None]:
