@@ -52,8 +52,12 @@ def test_each_broken_plugin_gets_one_clear_line():
     )
     assert lines["fixture-misspelled"] == (
         "Warning: plugin 'fixture-misspelled' was skipped: invalid hook implementation: "
-        f"unknown hook 'register_domain' in plugin <module 'fixture_misspelled' from "
-        f"'{SITE / 'fixture_misspelled.py'}'>"
+        "unknown hook 'register_domain'; did you mean 'register_domains'?"
+    )
+    assert lines["fixture-wrongarg"] == (
+        "Warning: plugin 'fixture-wrongarg' was skipped: invalid hook implementation: "
+        "register_domains(reg) asks for {'reg'}, which the hook does not offer; "
+        "it offers: register"
     )
     abstract = lines["fixture-abstract"]
     assert abstract.startswith(
@@ -70,7 +74,7 @@ def test_each_broken_plugin_gets_one_clear_line():
         "Warning: plugin 'fixture-exit' was skipped: failed to import fixture_exit: "
         "SystemExit: fixture_exit refuses to load"
     )
-    assert len(lines) == 6
+    assert len(lines) == 7
     assert "Traceback" not in proc.stderr
 
 
@@ -123,3 +127,11 @@ def test_load_only_named_plugins():
     assert proc.stderr == ""
     none = forge("domains", FORGE_LOAD_PLUGINS="")
     assert none.stdout.startswith("No domains installed.")
+
+
+def test_trace_hook_calls():
+    """FORGE_TRACE_HOOKS=1 prints one line per hook call, naming the plugin."""
+    proc = forge("domains", FORGE_LOAD_PLUGINS="fixture-good", FORGE_TRACE_HOOKS="1")
+    trace = [ln for ln in proc.stderr.splitlines() if ln.startswith("forge-trace:")]
+    assert trace == ["forge-trace: register_domains(register) -> plugin 'fixture-good'"]
+    assert "echo" in proc.stdout
