@@ -1,0 +1,97 @@
+"""Population generation on a tiny random model: batching, prefix sharing, stop, determinism."""
+
+from __future__ import annotations
+
+import pytest
+
+import forge.model as fm
+from forge.model.generate import _common_prefix
+
+GREEDY = fm.SamplingParams(temperature=0.0, max_tokens=10)
+PROMPTS = [
+    [{"role": "user", "content": "def add(a, b):"}],
+    [{"role": "user", "content": "reverse a string please, then return it"}],
+    [{"role": "system", "content": "be brief"}, {"role": "user", "content": "x"}],
+]
+
+
+def _stock_greedy(lm, messages, max_tokens: int) -> str:
+    """mlx-lm's own single-sequence greedy generation, the reference for batched decoding."""
+    from mlx_lm import stream_generate
+
+    ids = lm.encode_chat(messages)
+    out = []
+    for r in stream_generate(lm.model, lm.tokenizer, ids, max_tokens=max_tokens):
+        if r.token in lm.eos_ids:
+            break
+        out.append(r.token)
+    return lm.decode(out)
+
+
+def test_greedy_batch_equals_single_sequence_generation(tiny_lm) -> None:
+    outs = tiny_lm.generate(PROMPTS, n=[2, 1, 3], params=GREEDY)
+    assert [len(o) for o in outs] == [2, 1, 3]
+    for messages, texts in zip(PROMPTS, outs, strict=True):
+        expected = _stock_greedy(tiny_lm, messages, GREEDY.max_tokens)
+        assert texts == [expected] * len(texts)
+
+
+def test_sampling_is_seeded_and_varies_across_samples(tiny_lm) -> None:
+    params = fm.SamplingParams(temperature=1.0, top_p=1.0, max_tokens=12, seed=3)
+    first = tiny_lm.generate(PROMPTS[:1], n=6, params=params)
+    again = tiny_lm.generate(PROMPTS[:1], n=6, params=params)
+    other = tiny_lm.generate(PROMPTS[:1], n=6, params=fm.SamplingParams(1.0, 1.0, 12, seed=4))
+    assert first == again
+    assert len(set(first[0])) > 1  # samples of one prompt differ
+    assert first != other
+
+
+def test_stop_keeps_text_up_to_the_stop_point(tiny_lm) -> None:
+    def stop(text: str) -> bool:
+        return len(text) >= 5
+
+    outs = tiny_lm.generate(PROMPTS, n=2, params=fm.SamplingParams(max_tokens=40), stop=stop)
+    for texts in outs:
+        for text in texts:
+            assert len(text) >= 5 or len(tiny_lm.tokenizer.encode(text)) < 40
+            ids = tiny_lm.tokenizer.encode(text, add_special_tokens=False)
+            assert not stop(tiny_lm.decode(ids[:-1]))  # it stopped at the first point it could
+
+
+def test_max_tokens_cap_and_progress(tiny_lm) -> None:
+    seen: list[tuple[int, int]] = []
+    lengths: list[int] = []
+    decode = tiny_lm.decode
+    tiny_lm.decode = lambda ids: lengths.append(len(ids)) or decode(ids)  # count tokens decoded
+    params = fm.SamplingParams(temperature=1.0, max_tokens=4)
+    outs = tiny_lm.generate(PROMPTS, n=3, params=params, progress=lambda d, t: seen.append((d, t)))
+    assert [len(o) for o in outs] == [3, 3, 3]
+    assert max(lengths) == 4  # random weights rarely emit end-of-turn: the cap ends them
+    assert seen[0] == (0, 9) and seen[-1] == (9, 9)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_identical_prompts_share_prefill(tiny_lm, monkeypatch: pytest.MonkeyPatch) -> None:
+    from forge.model import generate as gen
+
+    calls: list[int] = []
+    real = gen._prefill
+    monkeypatch.setattr(gen, "_prefill", lambda m, t, c: calls.append(len(t)) or real(m, t, c))
+    system = {"role": "system", "content": "You write small, correct Python functions."}
+    a, b = [system, PROMPTS[0][0]], [system, PROMPTS[1][0]]
+    tiny_lm.generate([a, b, a], n=4, params=fm.SamplingParams(max_tokens=2))
+    assert len(calls) == 2  # two distinct prompts, each prefilled once for 12 samples
+    shared = _common_prefix([tuple(tiny_lm.encode_chat(p)) for p in (a, b)])
+    assert shared > 16
+    assert sum(calls) == len(tiny_lm.encode_chat(a)) + len(tiny_lm.encode_chat(b)) - 2 * shared
+
+
+def test_common_prefix() -> None:
+    assert _common_prefix([(1, 2, 3, 4), (1, 2, 9)]) == 2
+    assert _common_prefix([(1, 2, 3), (1, 2, 3)]) == 2  # always leave one token per prompt
+    assert _common_prefix([(5, 6)]) == 0
+
+
+def test_n_must_match_prompts(tiny_lm) -> None:
+    with pytest.raises(ValueError):
+        tiny_lm.generate(PROMPTS, n=[1, 2])
