@@ -87,3 +87,18 @@ def test_hints() -> None:
         explain_error("misuse of aggregate: max()", "SELECT 1", names)
         == "misuse of aggregate: max()"
     )
+
+
+def test_hint_for_a_column_of_another_table() -> None:
+    names = {"customers": ["id", "name"], "orders": ["id", "status"]}
+    assert explain_error("no such column: status", "SELECT status FROM customers", names) == (
+        "no such column: status (it is a column of orders; check FROM, JOIN and aliases) "
+        "at line 1, column 8"
+    )
+
+
+def test_comment_only_answer_is_invalid(sql_domain, sql_tasks, forge_sandbox) -> None:
+    task = sql_tasks["hr-max-salary"]
+    for text in ("```sql\n-- Add your SQL code here\n```", "```sql\n/* nothing */ ;\n```"):
+        verdict = sql_domain.verify(task, sql_domain.extract(text), forge_sandbox)
+        assert verdict.status == "invalid", verdict

@@ -18,7 +18,7 @@ from forge_sql.databases import database_path, identifiers
 from forge_sql.execute import Outcome, foreign_readings, limits, run_queries
 from forge_sql.extract import answer_complete, extract_query
 from forge_sql.gold import GoldResult, gold_result
-from forge_sql.guard import check_query, nondeterminism_reason
+from forge_sql.guard import check_query, nondeterminism_reason, strip_comments
 from forge_sql.hints import explain_error
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class SqlDomain(Domain):
 
     def verify(self, task: Task, artifact: str | None, sandbox: Sandbox) -> Verdict:
         """Check ``artifact`` on the task's databases; never raises for a bad query."""
-        if artifact is None or not artifact.strip():
+        if artifact is None or not strip_comments(artifact).strip(" \t\r\n;"):
             return _not_run(task, "invalid", "No SQL query found in the answer.", "")
         reason = check_query(artifact) or nondeterminism_reason(artifact)
         if reason:

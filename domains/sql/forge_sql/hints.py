@@ -25,11 +25,20 @@ def explain_error(message: str, query: str, names: Mapping[str, Sequence[str]]) 
         token = near.group("tok")
     elif missing:
         token = missing.group("name")
-        suggestion = _suggest(missing.group("kind"), token, names)
-        if suggestion:
-            text += f" (did you mean {suggestion}?)"
+        text += _suggestion(missing.group("kind"), token, names)
     where = _position(query, token) if token else ""
     return f"{text} {where}".strip()
+
+
+def _suggestion(kind: str, name: str, names: Mapping[str, Sequence[str]]) -> str:
+    """Return " (did you mean x?)", " (it is a column of t)" or ''."""
+    if kind == "column":
+        bare = name.split(".")[-1].strip('"`[]')
+        owners = [t for t, cols in names.items() if bare.lower() in (c.lower() for c in cols)]
+        if owners:
+            return f" (it is a column of {', '.join(owners)}; check FROM, JOIN and aliases)"
+    close = _suggest(kind, name, names)
+    return f" (did you mean {close}?)" if close else ""
 
 
 def _suggest(kind: str, name: str, names: Mapping[str, Sequence[str]]) -> str:
