@@ -1,5 +1,7 @@
 """Decide equal / differ / undecided for pairs of parsed values, on the trusted side.
 
+* A candidate not written in the task's form differs (:mod:`forge_math.forms`; by default a
+  plain-number reference such as ``12`` wants a plain number: ``45/9`` or ``12-5+8`` differ).
 * Rational constants (numbers, fractions, decimals, percentages) compare **exactly** here,
   with :class:`fractions.Fraction`; a task ``tolerance`` makes it relative instead.
 * Everything else goes, in one job per answer, to the sandboxed runner
@@ -21,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from forge_math.exact import TooBig, evaluate
+from forge_math.forms import form_problem
 from forge_math.render import render
 from forge_math.shapes import Pair
 
@@ -48,14 +51,19 @@ class JobInfo:
 
 
 def decide_pairs(
-    pairs: list[Pair], sandbox: Any, tolerance: float | None, budget_s: float
+    pairs: list[Pair],
+    sandbox: Any,
+    tolerance: float | None,
+    budget_s: float,
+    form: str | None = None,
 ) -> tuple[list[Decision], JobInfo]:
     """Return one Decision per pair (in order) and the sandbox job's report.
 
-    Exact pairs are decided here; the rest share one sandbox job limited to ``budget_s`` of
+    A candidate not in the task's ``form`` (:mod:`forge_math.forms`) differs at once; exact
+    pairs are decided here; the rest share one sandbox job limited to ``budget_s`` of
     proving plus start-up slack. Never raises for a candidate.
     """
-    decisions: list[Decision | None] = [_exact(p, tolerance) for p in pairs]
+    decisions: list[Decision | None] = [_form(p, form) or _exact(p, tolerance) for p in pairs]
     pending = [k for k, d in enumerate(decisions) if d is None]
     info = JobInfo()
     if pending:
@@ -63,6 +71,13 @@ def decide_pairs(
         for k, m in zip(pending, measurements, strict=True):
             decisions[k] = _from_measurement(m, pairs[k], tolerance, info)
     return [d for d in decisions if d is not None], info
+
+
+def _form(pair: Pair, form: str | None) -> Decision | None:
+    if pair.mode != "expr":
+        return None
+    why = form_problem(pair.cand[0], pair.ref[0], form)
+    return None if why is None else Decision("differ", f"your answer {render(pair.cand[0])} {why}")
 
 
 def _exact(pair: Pair, tolerance: float | None) -> Decision | None:

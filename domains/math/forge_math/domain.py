@@ -115,10 +115,11 @@ class MathDomain(Domain):
             return [case], JobInfo(), "differ"
         tolerance = task.data.get("tolerance")
         budget = float(task.data.get("time_limit", BUDGET_S))
+        form = task.data.get("form")
         if the_plan.is_set:
-            return match(the_plan, sandbox, tolerance, budget, reference)
+            return match(the_plan, sandbox, tolerance, budget, reference, form)
         pairs = [p for slot in the_plan.slots for p in slot.alts]
-        decisions, info = decide_pairs(pairs, sandbox, tolerance, budget)
+        decisions, info = decide_pairs(pairs, sandbox, tolerance, budget, form)
         cases, k = [], 0
         outcomes = []
         for slot in the_plan.slots:

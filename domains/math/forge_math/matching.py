@@ -16,12 +16,17 @@ from forge_math.shapes import Pair, Plan
 
 
 def match(
-    plan: Plan, sandbox: Any, tolerance: float | None, budget_s: float, reference: str
+    plan: Plan,
+    sandbox: Any,
+    tolerance: float | None,
+    budget_s: float,
+    reference: str,
+    form: str | None = None,
 ) -> tuple[list[CaseResult], JobInfo, str]:
     """Return the cases of a set answer, the sandbox report, and the overall outcome."""
     cands, refs = plan.cand_items, plan.ref_items
     pairs = [Pair("expr", c, r) for c in cands for r in refs]
-    decisions, info = decide_pairs(pairs, sandbox, tolerance, budget_s)
+    decisions, info = decide_pairs(pairs, sandbox, tolerance, budget_s, form)
     grid = [[decisions[i * len(refs) + j] for j in range(len(refs))] for i in range(len(cands))]
     owner = _max_matching([[d.outcome == "equal" for d in row] for row in grid], len(refs))
     cases = []

