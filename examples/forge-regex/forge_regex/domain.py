@@ -7,17 +7,25 @@ short wall-clock limit, so a catastrophically backtracking pattern ends as ``tim
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from forge.domain import Domain, FeedbackStyle, score_only_feedback
 from forge.types import CaseResult, Message, Task, Verdict
 
 from forge_regex import tasks as task_file
+from forge_regex.extract import extract_pattern
 
 RUNNER = "forge_regex.runner:match_all"
 MAX_PATTERN_CHARS = 1000
 WALL_S = 1.0
+FULLMATCH_NOTE = "The pattern must match the whole string (Python re.fullmatch)."
+# One worked example (not one of the tasks) shows the answer format: a bare pattern.
+EXAMPLE_TASK = (
+    task_file.prompt_text("strings of one or more letters x.", ["x", "xxx"], ["", "xy", "y"])
+    + "\n"
+    + FULLMATCH_NOTE
+)
+EXAMPLE_ANSWER = "x+"
 # Job statuses other than "ok" map one to one onto verdict statuses.
 _JOB_TO_VERDICT = {
     "timeout": "timeout",
@@ -27,9 +35,6 @@ _JOB_TO_VERDICT = {
     "rejected": "rejected",
     "error": "error",
 }
-_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
-_INLINE = re.compile(r"`([^`\n]+)`")
-_QUOTED = re.compile(r"""^[rR]?(['"])(.*)\1$""")
 
 
 class RegexDomain(Domain):
@@ -48,14 +53,12 @@ class RegexDomain(Domain):
         return task_file.load(source)
 
     def build_prompt(self, task: Task) -> list[Message]:
-        """Return a system message and the task with its public examples."""
+        """Return a system message, one worked example, and the task with its public examples."""
         return [
             {"role": "system", "content": self.system_prompt},
-            {
-                "role": "user",
-                "content": f"{task.prompt}\nThe pattern must match the whole string "
-                "(Python re.fullmatch).",
-            },
+            {"role": "user", "content": EXAMPLE_TASK},
+            {"role": "assistant", "content": self.format_artifact(EXAMPLE_ANSWER)},
+            {"role": "user", "content": f"{task.prompt}\n{FULLMATCH_NOTE}"},
         ]
 
     def format_artifact(self, artifact: str) -> str:
@@ -67,20 +70,8 @@ class RegexDomain(Domain):
         return text.count("```") >= 2
 
     def extract(self, text: str) -> str | None:
-        """Return the pattern from the first code block, inline code or a one-line answer."""
-        fence = _FENCE.search(text)
-        if fence:
-            lines = [ln for ln in fence.group(2).splitlines() if ln.strip()]
-            candidate = lines[0].strip() if lines else ""
-        elif _INLINE.search(text):
-            candidate = _INLINE.search(text).group(1).strip()
-        else:
-            lines = [ln for ln in text.splitlines() if ln.strip()]
-            candidate = lines[0].strip() if len(lines) == 1 else ""
-        quoted = _QUOTED.match(candidate)
-        if quoted:
-            candidate = quoted.group(2)
-        return candidate or None
+        """Return the pattern in a completion (see :mod:`forge_regex.extract`), or None."""
+        return extract_pattern(text)
 
     def verify(self, task: Task, artifact: str | None, sandbox: Any) -> Verdict:
         """Match ``artifact`` against every string of ``task`` in the sandbox; never raises."""

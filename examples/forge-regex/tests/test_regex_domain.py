@@ -99,10 +99,19 @@ def test_compile_error_is_an_error_verdict(domain, tasks, forge_sandbox):
         ("\\w+", "\\w+"),
         ("I think\nit is hard", None),
         ("```regex\n\n```", None),
+        ("```python\nimport re\n\ndef f(s):\n    return re.fullmatch(r'[a-z]+', s)\n```", "[a-z]+"),
+        ("Use re.search('x+y', text).", "x+y"),
     ],
 )
 def test_extract(domain, text, expected):
     assert domain.extract(text) == expected
+
+
+def test_prompt_shows_one_worked_example(domain, tasks):
+    messages = domain.build_prompt(tasks["digits"])
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[2]["content"] == "```regex\nx+\n```"
+    assert "'123456'" in messages[-1]["content"]
 
 
 def test_task_file_errors_name_the_line(domain, tmp_path):
