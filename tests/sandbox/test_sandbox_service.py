@@ -175,7 +175,7 @@ def test_supervisor_resources_stay_flat(sandbox: Sandbox) -> None:
     kids = len(procs.descendants())
     for _ in range(4):
         results = sandbox.run_many(jobs)
-    assert all(r.status == "ok" for r in results)
+        assert [r.value for r in results] == [[{"ok": True, "value": i * 2}] for i in range(300)]
     assert procs.open_fds() == fds
     assert threading.active_count() == threads
     assert len(procs.descendants()) == kids
@@ -215,3 +215,35 @@ def test_without_seccomp_a_timed_out_fork_tree_is_killed(host: Host) -> None:
         r = sb.run(Job(EXEC, {"source": src}, Limits(wall_s=0.5)))
         assert (r.status, r.message) == ("timeout", "timed out after 0.5s")
         assert procs.descendants(sb.stats()["pids"][0]) == {}
+
+
+def _memory_of(pid: int) -> bytes:
+    """Return the readable writable memory of process ``pid`` (Linux, as root)."""
+    chunks = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as mem:
+        for line in maps:
+            addr, perms = line.split()[:2]
+            if not perms.startswith("rw"):
+                continue
+            lo, hi = (int(x, 16) for x in addr.split("-"))
+            try:
+                mem.seek(lo)
+                chunks.append(mem.read(hi - lo))
+            except (OSError, ValueError, OverflowError):
+                continue
+    return b"".join(chunks)
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/mem") or os.geteuid() != 0,
+    reason="reads another process's memory through /proc (Linux, root)",
+)
+def test_results_never_pass_through_a_lane() -> None:
+    """Frames go from the child straight to the supervisor, so a lane cannot leak an earlier
+    job's outputs (say, a reference solution's) to a later candidate forked from it."""
+    with Sandbox(lanes=1) as sb:
+        made = "result = ''.join(['REFOUT', '-5e1d9']) * 3"
+        assert sb.run(Job(EXEC, {"source": made})).value == "REFOUT-5e1d9" * 3
+        lane = sb.stats()["pids"][0]
+        assert b"REFOUT-5e1d9" not in _memory_of(lane)
+        assert b"REFOUT', '-5e1d9" in _memory_of(lane)  # the input did pass (control)

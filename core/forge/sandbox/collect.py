@@ -15,26 +15,25 @@ _kqueues: dict[int, Any] = {}
 
 @dataclass
 class Collected:
-    """What a child sent before its pipes closed, and why the lane killed it, if it did."""
+    """What a child printed before its pipes closed, and why the lane killed it, if it did."""
 
     stdout: bytes = b""
     stderr: bytes = b""
-    frame: bytes = b""
     killed: str | None = None
 
 
 def collect(pid: int, fds: list[int], limits: dict[str, Any], plan: isolation.Plan) -> Collected:
-    """Read the child's stdout, stderr and result pipes until they close.
+    """Read the child's stdout and stderr pipes until they close or the child exits.
 
-    Kills the child's process group when stdout or stderr exceed ``output_bytes``, the
-    frame exceeds ``result_bytes`` or (where the RSS watchdog is active) memory runs over.
-    Closes every fd in ``fds`` before returning.
+    Kills the child's process group when either exceeds ``output_bytes`` or (where the RSS
+    watchdog is active) memory runs over. The result frame never passes through the lane:
+    the child writes it straight to the supervisor. Closes every fd in ``fds``.
     """
-    caps = [int(limits["output_bytes"])] * 2 + [int(limits["result_bytes"]) + 64]
-    names = ["stdout", "stderr", "result"]
-    bufs = [bytearray(), bytearray(), bytearray()]
+    caps = [int(limits["output_bytes"])] * 2
+    names = ["stdout", "stderr"]
+    bufs = [bytearray(), bytearray()]
     got = Collected()
-    open_fds = dict(zip(fds, range(3), strict=True))
+    open_fds = dict(zip(fds, range(2), strict=True))
     memory_cap = int(limits["memory_mb"]) << 20
     exit_fd = _pidfd(pid)
     poll = 0.05 if "rss_watchdog" in plan.layers or exit_fd < 0 else None
@@ -67,7 +66,7 @@ def collect(pid: int, fds: list[int], limits: dict[str, Any], plan: isolation.Pl
             pass
     for fd in list(open_fds) + ([exit_fd] if exit_fd >= 0 else []):
         _close(fd)
-    got.stdout, got.stderr, got.frame = bytes(bufs[0]), bytes(bufs[1]), bytes(bufs[2])
+    got.stdout, got.stderr = bytes(bufs[0]), bytes(bufs[1])
     return got
 
 

@@ -34,6 +34,7 @@ class Lane:
         self.runners: dict[str, Callable[[Any], Any]] = {}
         self.plan = isolation.Plan(())
         self.scratch_root = ""
+        self.result_fd = -1
 
     def send(self, header: dict[str, Any], blobs: tuple[bytes, ...] = ()) -> None:
         """Send one message to the supervisor."""
@@ -42,6 +43,7 @@ class Lane:
     def start(self, hello: dict[str, Any]) -> None:
         """Adopt the supervisor's import path, set up isolation and report readiness."""
         sys.path[:] = [p for p in hello.get("sys_path", []) if isinstance(p, str)]
+        self.result_fd = int(hello["result_fd"])  # write end of the supervisor's result pipe
         root = hello.get("scratch_root")
         self.scratch_root = root if isinstance(root, str) else tempfile.mkdtemp(prefix="forge-")
         os.chdir(self.scratch_root)
@@ -76,12 +78,12 @@ class Lane:
         limits = header["limits"]
         scratch = tempfile.mkdtemp(prefix="job-", dir=self.scratch_root)
         isolation.prepare_scratch(self.plan, scratch)
-        pipes = [os.pipe() for _ in range(3)]
+        pipes = [os.pipe() for _ in range(2)]
         gc.freeze()  # keep the lane's objects out of the child's collections: fewer COW copies
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             try:
-                fds = (self.devnull, pipes[0][1], pipes[1][1], pipes[2][1])
+                fds = (self.devnull, pipes[0][1], pipes[1][1], self.result_fd)
                 child.run(fn, payload, limits, scratch, fds, self.plan)
             finally:
                 os._exit(child.SETUP_FAILED_EXIT)
@@ -91,9 +93,7 @@ class Lane:
         got = collect(pid, [r for r, _ in pipes], limits, self.plan)
         facts = reap(pid)
         shutil.rmtree(scratch, ignore_errors=True)
-        self.send(
-            {"type": "done", **facts, "killed": got.killed}, (got.stdout, got.stderr, got.frame)
-        )
+        self.send({"type": "done", **facts, "killed": got.killed}, (got.stdout, got.stderr))
 
 
 def reap(pid: int) -> dict[str, Any]:

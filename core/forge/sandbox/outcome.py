@@ -39,6 +39,8 @@ def build(
     if code < 0:
         return _signalled(-code, limits, done, result)
     parts = frames.split(frame)
+    if parts is None and frame:
+        return result("rejected", f"malformed result frame ({len(frame)} bytes: {frame[:24]!r})")
     if parts is None:
         return result("crash", f"result frame missing (process exited with code {code})")
     if code != 0 and parts[0] != "S":

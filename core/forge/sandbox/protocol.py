@@ -78,8 +78,8 @@ class Reader:
     def _fill(self, n: int, deadline: float | None) -> bool:
         while len(self._buf) < n:
             if deadline is not None:
-                wait = deadline - time.monotonic()
-                if wait <= 0 or not select.select([self.fd], [], [], wait)[0]:
+                wait = max(0.0, deadline - time.monotonic())
+                if not select.select([self.fd], [], [], wait)[0]:
                     return False
             chunk = os.read(self.fd, max(65536, n - len(self._buf)))
             if not chunk:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -14,10 +15,12 @@ from typing import Any
 
 from forge.errors import SandboxError
 from forge.sandbox import macos, outcome, protocol
+from forge.sandbox.channel import ResultPipe
 from forge.sandbox.jobs import Job, JobResult
 
 START_TIMEOUT_S = 30.0
 KILL_GRACE_S = 2.0
+OVER = object()
 LANE_ENV = {"PATH": os.defpath, "LANG": "C.UTF-8"}
 
 
@@ -35,6 +38,8 @@ class LaneProcess:
     def launch(self) -> None:
         """Start the lane interpreter and send it its hello (does not wait for readiness)."""
         self.scratch_root = tempfile.mkdtemp(prefix="forge-lane-")
+        self.results = ResultPipe()
+        lane_fd = self.results.write_fd  # pass_fds keeps the number in the lane
         cmd, wrapped = macos.wrap(
             [sys.executable, "-I", "-m", "forge.sandbox.lane"], self.scratch_root, self.disable
         )
@@ -44,9 +49,12 @@ class LaneProcess:
             stdout=subprocess.PIPE,
             env=LANE_ENV,
             close_fds=True,
+            pass_fds=(lane_fd,),
             start_new_session=True,
             cwd="/",
         )
+        os.close(lane_fd)
+        self.results.write_fd = -1
         assert self.proc.stdout is not None
         self.reader = protocol.Reader(self.proc.stdout.fileno())
         paths = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
@@ -56,6 +64,7 @@ class LaneProcess:
             "disable": list(self.disable),
             "scratch_root": self.scratch_root,
             "wrapped": list(wrapped),
+            "result_fd": lane_fd,
         }
         self._send(hello)
 
@@ -76,35 +85,56 @@ class LaneProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def restart(self) -> None:
-        """Replace the lane with a fresh one."""
-        self.stop()
+        """Replace the lane with a fresh one; raise SandboxError if three tries fail."""
         self.restarts += 1
-        self.launch()
-        self.wait_ready()
+        for attempt in range(3):
+            self.stop()
+            try:
+                self.launch()
+                self.wait_ready()
+                return
+            except (SandboxError, OSError):
+                if attempt == 2:
+                    self.stop()
+                    raise
+
+    def _replace(self) -> None:
+        """Restart after a lane died; a failure is left for the next job to retry."""
+        try:
+            self.restart()
+        except (SandboxError, OSError):
+            pass
 
     def execute(self, job: Job, limits: Any, payload: bytes) -> JobResult:
         """Run ``job`` on this lane and return its result; replaces the lane if it dies."""
-        if not self.alive():
-            self.restart()
-        start = time.monotonic()
         header = {"type": "job", "runner": job.runner, "limits": asdict(limits)}
-        try:
-            self._send(header, (payload,))
-        except protocol.ChannelClosed:
-            self.restart()
+        for _ in range(2):
             start = time.monotonic()
-            self._send(header, (payload,))
-        return self._await(limits, start)
+            if not self.alive():
+                try:
+                    self.restart()
+                except (SandboxError, OSError) as exc:
+                    message = f"sandbox lane could not be started: {exc}"
+                    return JobResult("crash", None, message, duration_s=time.monotonic() - start)
+                start = time.monotonic()
+            self.results.start(limits.result_bytes + 64)  # before sending: the child is fast
+            try:
+                self._send(header, (payload,))
+            except (protocol.ChannelClosed, OSError):
+                self.stop()  # died between jobs: the job never started, so try a fresh lane
+                continue
+            return self._await(limits, start)
+        return JobResult("crash", None, "sandbox lane died before the job could start")
 
     def _await(self, limits: Any, start: float) -> JobResult:
         deadline, pid, timed_out = start + limits.wall_s, None, False
-        self.reader.max_blob = limits.result_bytes + 2 * limits.output_bytes + (1 << 16)
+        self.reader.max_blob = 2 * limits.output_bytes + (1 << 16)
         while True:
             try:
-                msg = self.reader.read(deadline)
+                msg = self._next(deadline)
             except (protocol.ChannelClosed, ValueError, OSError):
                 _killpg(pid)
-                self.restart()
+                self._replace()
                 return JobResult(
                     "crash",
                     None,
@@ -112,20 +142,45 @@ class LaneProcess:
                     duration_s=time.monotonic() - start,
                     isolation=self.isolation,
                 )
+            if msg is OVER:
+                _killpg(pid)  # the frame is over its cap: stop the child now
+                continue
             if msg is None:
                 if timed_out or pid is None:
-                    self.restart()
+                    self._replace()
                     return self._timeout(limits, start)
                 timed_out = True
                 _killpg(pid)
                 deadline = time.monotonic() + KILL_GRACE_S
                 continue
-            header, blobs = msg
+            header, blobs = msg  # type: ignore[misc]
             if header.get("type") == "started":
                 pid = int(header["pid"])
             elif header.get("type") == "done":
+                self.results.drain()
+                header["killed"] = "result" if self.results.over else header.get("killed")
+                frame = self.results.take()
                 elapsed = time.monotonic() - start
-                return outcome.build(limits, header, blobs, timed_out, elapsed, self.isolation)
+                return outcome.build(
+                    limits, header, [*blobs[:2], frame], timed_out, elapsed, self.isolation
+                )
+
+    def _next(self, deadline: float) -> Any:
+        """Return the lane's next message, pumping the result pipe meanwhile.
+
+        Returns None when ``deadline`` passes first, OVER when the frame just went over cap.
+        """
+        while True:
+            msg = self.reader.read(time.monotonic())
+            if msg is not None:
+                return msg
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                return None
+            fds = [self.reader.fd] + ([] if self.results.closed else [self.results.fd])
+            ready = select.select(fds, [], [], wait)[0]
+            if self.results.fd in ready and self.results.pump():
+                return OVER
 
     def _timeout(self, limits: Any, start: float) -> JobResult:
         return JobResult(
@@ -156,6 +211,7 @@ class LaneProcess:
             proc.kill()
             proc.wait()
         shutil.rmtree(self.scratch_root, ignore_errors=True)
+        self.results.close()
 
 
 def _killpg(pgid: int | None) -> None:
