@@ -239,11 +239,13 @@ def _memory_of(pid: int) -> bytes:
     reason="reads another process's memory through /proc (Linux, root)",
 )
 def test_results_never_pass_through_a_lane() -> None:
-    """Frames go from the child straight to the supervisor, so a lane cannot leak an earlier
-    job's outputs (say, a reference solution's) to a later candidate forked from it."""
+    """Frames and output go from the child straight to the supervisor, so a lane cannot leak
+    an earlier job's outputs (say, a reference solution's) to a later candidate it forks."""
     with Sandbox(lanes=1) as sb:
-        made = "result = ''.join(['REFOUT', '-5e1d9']) * 3"
-        assert sb.run(Job(EXEC, {"source": made})).value == "REFOUT-5e1d9" * 3
+        made = "result = ''.join(['REFOUT', '-5e1d9']) * 3\nprint(''.join(['PRINTED', '-0b3f']))"
+        r = sb.run(Job(EXEC, {"source": made}))
+        assert (r.value, r.stdout) == ("REFOUT-5e1d9" * 3, "PRINTED-0b3f\n")
         lane = sb.stats()["pids"][0]
         assert b"REFOUT-5e1d9" not in _memory_of(lane)
+        assert b"PRINTED-0b3f" not in _memory_of(lane)
         assert b"REFOUT', '-5e1d9" in _memory_of(lane)  # the input did pass (control)

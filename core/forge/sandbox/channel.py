@@ -1,24 +1,28 @@
-"""The supervisor's end of a lane's result pipe.
+"""The supervisor's ends of a lane's output pipes: stdout, stderr and the result frame.
 
-Each lane gets the write end of a pipe the supervisor created; the lane hands it to every
-child as fd 3 and never reads it, so result frames go from the child straight to the
-trusted side and never sit in a lane's memory (a lane that once relayed a reference
-solution's outputs could otherwise leak them, through freed memory, to later children).
-Everything in the pipe between a job's start and its ``done`` report belongs to that job:
-all of its processes are dead by then.
+The supervisor creates three pipes per lane and passes only the write ends to the lane,
+which hands them to every child as fds 1, 2 and 3 and never reads them. So a child's
+output and result frame go straight to the trusted side and never sit in a lane's memory
+(a lane that once relayed a reference solution's outputs could otherwise leak them,
+through freed memory, to a later child forked from it). Everything in the pipes between a
+job's start and its ``done`` report belongs to that job: all of its processes are dead by
+the time the lane reports ``done``.
 """
 
 from __future__ import annotations
 
 import os
 
+NAMES = ("stdout", "stderr", "result")
 
-class ResultPipe:
-    """Read end of one lane's result pipe, with a per-job byte cap."""
 
-    def __init__(self) -> None:
+class Capture:
+    """Read end of one pipe, with a per-job byte cap."""
+
+    def __init__(self, keep_prefix: bool) -> None:
         self.fd, self.write_fd = os.pipe()
         os.set_blocking(self.fd, False)
+        self.keep_prefix = keep_prefix  # on overflow keep the first ``cap`` bytes (output)
         self.buf = bytearray()
         self.cap = 0
         self.over = False
@@ -26,12 +30,13 @@ class ResultPipe:
 
     def start(self, cap: int) -> None:
         """Begin a job: discard anything left over and accept up to ``cap`` bytes."""
-        self.drain()
+        self.over = True
+        self.pump()
         self.buf.clear()
         self.cap, self.over = cap, False
 
     def pump(self) -> bool:
-        """Read what is available; return True if the frame went over its cap just now."""
+        """Read what is available; return True if the capture went over its cap just now."""
         was_over = self.over
         while not self.closed:
             try:
@@ -45,18 +50,15 @@ class ResultPipe:
                 self.buf += chunk
                 if len(self.buf) > self.cap:
                     self.over = True
-                    self.buf.clear()
+                    del self.buf[self.cap if self.keep_prefix else 0 :]
         return self.over and not was_over
 
-    def drain(self) -> None:
-        """Read and keep whatever is still buffered in the pipe (call after ``done``)."""
-        self.pump()
-
     def take(self) -> bytes:
-        """Return this job's frame bytes and reset the buffer."""
-        frame = bytes(self.buf)
+        """Return what this job wrote (after a final pump) and reset the buffer."""
+        self.pump()
+        data = bytes(self.buf)
         self.buf.clear()
-        return frame
+        return data
 
     def close(self) -> None:
         """Close both ends still held here."""
@@ -67,3 +69,50 @@ class ResultPipe:
                 except OSError:
                     pass
         self.fd = self.write_fd = -1
+
+
+class Captures:
+    """The three captures of one lane, by name."""
+
+    def __init__(self) -> None:
+        self.by_name = {name: Capture(keep_prefix=name != "result") for name in NAMES}
+
+    def write_fds(self) -> tuple[int, ...]:
+        """Return the write ends to pass to the lane, in NAMES order."""
+        return tuple(c.write_fd for c in self.by_name.values())
+
+    def release_write_ends(self) -> None:
+        """Close the write ends here once the lane holds them."""
+        for c in self.by_name.values():
+            os.close(c.write_fd)
+            c.write_fd = -1
+
+    def start(self, caps: dict[str, int]) -> None:
+        """Begin a job with a byte cap per capture."""
+        for name, c in self.by_name.items():
+            c.start(caps[name])
+
+    def fds(self) -> list[int]:
+        """Return the read ends still open, for select()."""
+        return [c.fd for c in self.by_name.values() if not c.closed]
+
+    def pump(self, ready: list[int]) -> str | None:
+        """Read the ready fds; return the name of a capture that just went over its cap."""
+        over = None
+        for name, c in self.by_name.items():
+            if c.fd in ready and c.pump():
+                over = over or name
+        return over
+
+    def over(self) -> str | None:
+        """Return the first capture that went over its cap during this job, if any."""
+        return next((n for n, c in self.by_name.items() if c.over), None)
+
+    def take(self) -> list[bytes]:
+        """Return (stdout, stderr, result) bytes for the job that just finished."""
+        return [c.take() for c in self.by_name.values()]
+
+    def close(self) -> None:
+        """Close every pipe end still held."""
+        for c in self.by_name.values():
+            c.close()

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from forge.sandbox import child, isolation, protocol
-from forge.sandbox.collect import collect
+from forge.sandbox.watch import watch
 
 FRAME_SLACK = 64
 
@@ -34,7 +34,7 @@ class Lane:
         self.runners: dict[str, Callable[[Any], Any]] = {}
         self.plan = isolation.Plan(())
         self.scratch_root = ""
-        self.result_fd = -1
+        self.output_fds: tuple[int, ...] = ()
 
     def send(self, header: dict[str, Any], blobs: tuple[bytes, ...] = ()) -> None:
         """Send one message to the supervisor."""
@@ -43,7 +43,8 @@ class Lane:
     def start(self, hello: dict[str, Any]) -> None:
         """Adopt the supervisor's import path, set up isolation and report readiness."""
         sys.path[:] = [p for p in hello.get("sys_path", []) if isinstance(p, str)]
-        self.result_fd = int(hello["result_fd"])  # write end of the supervisor's result pipe
+        # write ends of the supervisor's stdout, stderr and result pipes (never read here)
+        self.output_fds = tuple(int(fd) for fd in hello["output_fds"])
         root = hello.get("scratch_root")
         self.scratch_root = root if isinstance(root, str) else tempfile.mkdtemp(prefix="forge-")
         os.chdir(self.scratch_root)
@@ -78,22 +79,19 @@ class Lane:
         limits = header["limits"]
         scratch = tempfile.mkdtemp(prefix="job-", dir=self.scratch_root)
         isolation.prepare_scratch(self.plan, scratch)
-        pipes = [os.pipe() for _ in range(2)]
         gc.freeze()  # keep the lane's objects out of the child's collections: fewer COW copies
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             try:
-                fds = (self.devnull, pipes[0][1], pipes[1][1], self.result_fd)
-                child.run(fn, payload, limits, scratch, fds, self.plan)
+                fds = (self.devnull, *self.output_fds)
+                child.run(fn, payload, limits, scratch, fds, self.plan)  # type: ignore[arg-type]
             finally:
                 os._exit(child.SETUP_FAILED_EXIT)
-        for _, w in pipes:
-            os.close(w)
         self.send({"type": "started", "pid": pid})
-        got = collect(pid, [r for r, _ in pipes], limits, self.plan)
+        killed = watch(pid, limits, self.plan)
         facts = reap(pid)
         shutil.rmtree(scratch, ignore_errors=True)
-        self.send({"type": "done", **facts, "killed": got.killed}, (got.stdout, got.stderr))
+        self.send({"type": "done", **facts, "killed": killed})
 
 
 def reap(pid: int) -> dict[str, Any]:

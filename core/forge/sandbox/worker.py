@@ -15,7 +15,7 @@ from typing import Any
 
 from forge.errors import SandboxError
 from forge.sandbox import macos, outcome, protocol
-from forge.sandbox.channel import ResultPipe
+from forge.sandbox.channel import Captures
 from forge.sandbox.jobs import Job, JobResult
 
 START_TIMEOUT_S = 30.0
@@ -38,8 +38,8 @@ class LaneProcess:
     def launch(self) -> None:
         """Start the lane interpreter and send it its hello (does not wait for readiness)."""
         self.scratch_root = tempfile.mkdtemp(prefix="forge-lane-")
-        self.results = ResultPipe()
-        lane_fd = self.results.write_fd  # pass_fds keeps the number in the lane
+        self.captures = Captures()
+        lane_fds = self.captures.write_fds()  # pass_fds keeps the numbers in the lane
         cmd, wrapped = macos.wrap(
             [sys.executable, "-I", "-m", "forge.sandbox.lane"], self.scratch_root, self.disable
         )
@@ -49,12 +49,11 @@ class LaneProcess:
             stdout=subprocess.PIPE,
             env=LANE_ENV,
             close_fds=True,
-            pass_fds=(lane_fd,),
+            pass_fds=lane_fds,
             start_new_session=True,
             cwd="/",
         )
-        os.close(lane_fd)
-        self.results.write_fd = -1
+        self.captures.release_write_ends()
         assert self.proc.stdout is not None
         self.reader = protocol.Reader(self.proc.stdout.fileno())
         paths = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
@@ -64,7 +63,7 @@ class LaneProcess:
             "disable": list(self.disable),
             "scratch_root": self.scratch_root,
             "wrapped": list(wrapped),
-            "result_fd": lane_fd,
+            "output_fds": list(lane_fds),
         }
         self._send(hello)
 
@@ -117,7 +116,12 @@ class LaneProcess:
                     message = f"sandbox lane could not be started: {exc}"
                     return JobResult("crash", None, message, duration_s=time.monotonic() - start)
                 start = time.monotonic()
-            self.results.start(limits.result_bytes + 64)  # before sending: the child is fast
+            caps = {
+                "stdout": limits.output_bytes,
+                "stderr": limits.output_bytes,
+                "result": limits.result_bytes + 64,
+            }
+            self.captures.start(caps)  # before sending: the child can be that fast
             try:
                 self._send(header, (payload,))
             except (protocol.ChannelClosed, OSError):
@@ -128,7 +132,7 @@ class LaneProcess:
 
     def _await(self, limits: Any, start: float) -> JobResult:
         deadline, pid, timed_out = start + limits.wall_s, None, False
-        self.reader.max_blob = 2 * limits.output_bytes + (1 << 16)
+        self.reader.max_blob = 1 << 16
         while True:
             try:
                 msg = self._next(deadline)
@@ -143,7 +147,7 @@ class LaneProcess:
                     isolation=self.isolation,
                 )
             if msg is OVER:
-                _killpg(pid)  # the frame is over its cap: stop the child now
+                _killpg(pid)  # output or frame over its cap: stop the child now
                 continue
             if msg is None:
                 if timed_out or pid is None:
@@ -157,13 +161,10 @@ class LaneProcess:
             if header.get("type") == "started":
                 pid = int(header["pid"])
             elif header.get("type") == "done":
-                self.results.drain()
-                header["killed"] = "result" if self.results.over else header.get("killed")
-                frame = self.results.take()
+                header["killed"] = self.captures.over() or header.get("killed")
+                outputs = self.captures.take()
                 elapsed = time.monotonic() - start
-                return outcome.build(
-                    limits, header, [*blobs[:2], frame], timed_out, elapsed, self.isolation
-                )
+                return outcome.build(limits, header, outputs, timed_out, elapsed, self.isolation)
 
     def _next(self, deadline: float) -> Any:
         """Return the lane's next message, pumping the result pipe meanwhile.
@@ -177,9 +178,8 @@ class LaneProcess:
             wait = deadline - time.monotonic()
             if wait <= 0:
                 return None
-            fds = [self.reader.fd] + ([] if self.results.closed else [self.results.fd])
-            ready = select.select(fds, [], [], wait)[0]
-            if self.results.fd in ready and self.results.pump():
+            ready = select.select([self.reader.fd, *self.captures.fds()], [], [], wait)[0]
+            if self.captures.pump(ready):
                 return OVER
 
     def _timeout(self, limits: Any, start: float) -> JobResult:
@@ -211,7 +211,7 @@ class LaneProcess:
             proc.kill()
             proc.wait()
         shutil.rmtree(self.scratch_root, ignore_errors=True)
-        self.results.close()
+        self.captures.close()
 
 
 def _killpg(pgid: int | None) -> None:
