@@ -135,3 +135,16 @@ def test_trace_hook_calls():
     trace = [ln for ln in proc.stderr.splitlines() if ln.startswith("forge-trace:")]
     assert trace == ["forge-trace: register_domains(register) -> plugin 'fixture-good'"]
     assert "echo" in proc.stdout
+
+
+def test_doctor_lists_every_failure():
+    proc = forge("doctor", "--no-bench")
+    assert proc.returncode == 0, proc.stderr
+    errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("plugin error")]
+    assert len(errors) == 7
+    assert any(
+        "fixture-import: failed to import fixture_import: ModuleNotFoundError" in ln
+        for ln in errors
+    )
+    plugins_line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("plugins "))
+    assert "fixture-good (echo)" in plugins_line
