@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox.conftest import Host
+from forge.sandbox import Job, Sandbox
+from tests.sandbox.conftest import EXEC, Host
 
 
 def test_cpu_loop_hits_cpu_limit(host: Host) -> None:
@@ -170,3 +171,16 @@ def test_huge_int_result_is_rejected(host: Host) -> None:
 def test_huge_int_to_str_is_a_value_error(host: Host) -> None:
     r = host.run("result = str(10 ** 5000)")
     assert r.status == "error" and r.message.startswith("ValueError: Exceeds the limit (4300")
+
+
+def test_hostile_leftovers_do_not_accumulate_in_scratch() -> None:
+
+    nasty = (
+        "import os\nos.makedirs('a/b/c')\nopen('a/b/c/f', 'w').write('x')\n"
+        "os.chmod('a/b/c', 0)\nos.chmod('a/b', 0)\nos.chmod('a', 0)\n"
+        "open('ro', 'w').close()\nos.chmod('ro', 0)\nos.chmod('.', 0o500)"
+    )
+    with Sandbox(lanes=1) as sb:
+        assert sb.run(Job(EXEC, {"source": nasty})).status == "ok"
+        r = sb.run(Job(EXEC, {"source": "import os\nresult = os.listdir('..')"}))
+    assert r.status == "ok" and len(r.value) == 1 and r.value[0].startswith("job-")

@@ -35,6 +35,7 @@ class Lane:
         self.plan = isolation.Plan(())
         self.scratch_root = ""
         self.output_fds: tuple[int, ...] = ()
+        self.jobs = 0
 
     def send(self, header: dict[str, Any], blobs: tuple[bytes, ...] = ()) -> None:
         """Send one message to the supervisor."""
@@ -77,7 +78,9 @@ class Lane:
             )
             return
         limits = header["limits"]
-        scratch = tempfile.mkdtemp(prefix="job-", dir=self.scratch_root)
+        self.jobs += 1
+        scratch = os.path.join(self.scratch_root, f"job-{self.jobs}")
+        os.mkdir(scratch, 0o700)
         isolation.prepare_scratch(self.plan, scratch)
         gc.freeze()  # keep the lane's objects out of the child's collections: fewer COW copies
         pid = os.fork()
@@ -90,8 +93,24 @@ class Lane:
         self.send({"type": "started", "pid": pid})
         killed = watch(pid, limits, self.plan)
         facts = reap(pid)
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch(scratch)
         self.send({"type": "done", **facts, "killed": killed})
+
+
+def remove_scratch(path: str) -> None:
+    """Remove a job's scratch folder, whatever the candidate left in it (modes included)."""
+    try:
+        os.rmdir(path)  # the common case: the candidate wrote nothing
+        return
+    except OSError:
+        pass
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.lexists(path):  # unreadable folders: open them up, then try again
+        os.chmod(path, 0o700)
+        for root, dirs, _ in os.walk(path):
+            for name in dirs:
+                os.chmod(os.path.join(root, name), 0o700)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def reap(pid: int) -> dict[str, Any]:

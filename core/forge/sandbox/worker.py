@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import select
 import shutil
@@ -106,7 +107,7 @@ class LaneProcess:
 
     def execute(self, job: Job, limits: Any, payload: bytes) -> JobResult:
         """Run ``job`` on this lane and return its result; replaces the lane if it dies."""
-        header = {"type": "job", "runner": job.runner, "limits": asdict(limits)}
+        header = {"type": "job", "runner": job.runner, "limits": _limits_dict(limits)}
         for _ in range(2):
             start = time.monotonic()
             if not self.alive():
@@ -212,6 +213,11 @@ class LaneProcess:
             proc.wait()
         shutil.rmtree(self.scratch_root, ignore_errors=True)
         self.captures.close()
+
+
+@functools.lru_cache(maxsize=64)
+def _limits_dict(limits: Any) -> dict[str, Any]:
+    return asdict(limits)
 
 
 def _killpg(pgid: int | None) -> None:
