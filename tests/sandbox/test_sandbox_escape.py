@@ -177,3 +177,16 @@ def test_cannot_mount_or_unshare(host: Host) -> None:
     )
     r = host.run(src)
     assert r.value == [-1, -1, -1]
+
+
+def test_read_paths_grant_reading_only(host: Host) -> None:
+    if "landlock" not in host.sandbox.isolation:
+        pytest.skip("no Landlock on this host (recorded in isolation)")
+    src = (
+        "out = [open('CANARY_DIR/canary.txt').read()]\ntry:\n"
+        "    open('CANARY_DIR/canary.txt', 'w')\nexcept OSError as e:\n"
+        "    out.append(type(e).__name__)\nresult = out"
+    )
+    r = host.run(src, read_paths=(str(host.canary_dir),))
+    assert r.value == ["intact", "PermissionError"]
+    assert host.run(src).status == "error"  # without the grant, not even reading

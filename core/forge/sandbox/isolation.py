@@ -115,7 +115,7 @@ def enter(
     _set_rlimits(plan, limits)
     steps: list[tuple[str, Callable[[], None]]] = [
         ("nobody", _drop_to_nobody),
-        ("landlock", lambda: landlock.restrict_self(plan.ruleset_fd)),
+        ("landlock", lambda: _landlock(plan, limits, scratch)),
         ("caps", syscalls.drop_capabilities),
     ]
     applied = [name for name, fn in steps if name in plan.layers and _try(fn, strict)]
@@ -123,6 +123,15 @@ def enter(
     if "seccomp" in plan.layers and _try(lambda: seccomp.install(os.getpid()), strict):
         applied.append("seccomp")
     return applied
+
+
+def _landlock(plan: Plan, limits: dict[str, Any], scratch: str) -> None:
+    extra = tuple(str(p) for p in limits.get("read_paths") or ())
+    if not extra:
+        landlock.restrict_self(plan.ruleset_fd)  # the lane's prebuilt ruleset
+        return
+    ruleset = landlock.build_ruleset(landlock.abi_version(), os.path.dirname(scratch), extra)
+    landlock.restrict_self(ruleset)
 
 
 def _try(fn: Callable[[], None], strict: bool) -> bool:
