@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from forge.sandbox import Job, Sandbox
+from forge.sandbox import Job, Limits, Sandbox
 from tests.sandbox.conftest import EXEC, SECRET, Host
 
 EPERM = "PermissionError: [Errno 1] Operation not permitted"
@@ -190,3 +190,37 @@ def test_read_paths_grant_reading_only(host: Host) -> None:
     r = host.run(src, read_paths=(str(host.canary_dir),))
     assert r.value == ["intact", "PermissionError"]
     assert host.run(src).status == "error"  # without the grant, not even reading
+
+
+SCRATCH_TRAPS = """import os
+here = os.getcwd()
+os.rename(here, here + '-moved')
+os.symlink('CANARY_DIR', here)
+for n in range(1, 40):
+    try:
+        os.symlink('CANARY_DIR/canary.txt', os.path.join('..', f'job-{n}'))
+    except OSError:
+        pass
+os.chdir(here + '-moved')
+for _ in range(3000):
+    os.mkdir('d')
+    os.chdir('d')
+open('deep', 'w').write('x')
+os.chmod('.', 0)
+result = 'trapped'
+"""
+
+
+def test_scratch_traps_cannot_touch_the_host_or_the_next_job(host: Host) -> None:
+    """Swap the scratch folder for a link to a host folder, plant links where the next
+    jobs' folders will be, nest folders 3000 deep and lock them: the lane's clean-up must
+    follow no link, and the next job must still get a fresh, empty folder."""
+    mode = os.stat(host.canary_dir).st_mode
+    with Sandbox(lanes=1) as sb:
+        r = sb.run(Job(EXEC, {"source": host.fill(SCRATCH_TRAPS)}, Limits(wall_s=20)))
+        assert (r.status, r.value) == ("ok", "trapped")
+        after = sb.run(
+            Job(EXEC, {"source": "import os\nresult = [os.listdir('.'), os.listdir('..')]"})
+        )
+    assert after.status == "ok" and after.value[0] == [] and len(after.value[1]) == 1
+    assert os.stat(host.canary_dir).st_mode == mode

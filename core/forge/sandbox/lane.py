@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import importlib
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -93,24 +92,78 @@ class Lane:
         self.send({"type": "started", "pid": pid})
         killed = watch(pid, limits, self.plan)
         facts = reap(pid)
-        remove_scratch(scratch)
+        sweep(self.scratch_root)
         self.send({"type": "done", **facts, "killed": killed})
 
 
-def remove_scratch(path: str) -> None:
-    """Remove a job's scratch folder, whatever the candidate left in it (modes included)."""
+def sweep(root: str) -> None:
+    """Empty the lane's scratch root: the job's folder and anything the child put beside it.
+
+    Runs after every process of the job is dead. Never follows a symlink (a child may swap
+    its folder for a link to a host path), removes what the child made unreadable, and
+    handles any depth without recursion: subfolders are first moved up to the root, so
+    paths stay short and only two folders are open at a time.
+    """
+    root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.rmdir(path)  # the common case: the candidate wrote nothing
-        return
+        pending = [e.name for e in _entries(root_fd)]
+        moved = 0
+        while pending:
+            name = pending.pop()
+            try:
+                os.unlink(name, dir_fd=root_fd)  # files, links, fifos, sockets
+                continue
+            except IsADirectoryError:
+                pass
+            except OSError:
+                continue
+            moved = _flatten(root_fd, name, pending, moved)
+    finally:
+        os.close(root_fd)
+
+
+def _flatten(root_fd: int, name: str, pending: list[str], moved: int) -> int:
+    """Empty folder ``name`` (a real folder under the root) into the root, then remove it."""
+    try:
+        os.chmod(name, 0o700, dir_fd=root_fd)  # it is a folder, not a link: unlink refused it
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=root_fd)
+    except OSError:
+        return moved
+    try:
+        for entry in _entries(fd):
+            if not entry.is_dir(follow_symlinks=False):
+                _quiet(os.unlink, entry.name, dir_fd=fd)
+                continue
+            for _ in range(100):
+                moved += 1
+                new = f".swept-{moved}"
+                try:
+                    os.rename(entry.name, new, src_dir_fd=fd, dst_dir_fd=root_fd)
+                    pending.append(new)
+                    break
+                except FileExistsError:
+                    continue
+                except OSError:
+                    break
+    finally:
+        os.close(fd)
+    _quiet(os.rmdir, name, dir_fd=root_fd)
+    return moved
+
+
+def _entries(fd: int) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(fd) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
+def _quiet(fn: Any, *args: Any, **kwargs: Any) -> None:
+    try:
+        fn(*args, **kwargs)
     except OSError:
         pass
-    shutil.rmtree(path, ignore_errors=True)
-    if os.path.lexists(path):  # unreadable folders: open them up, then try again
-        os.chmod(path, 0o700)
-        for root, dirs, _ in os.walk(path):
-            for name in dirs:
-                os.chmod(os.path.join(root, name), 0o700)
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def reap(pid: int) -> dict[str, Any]:
@@ -192,7 +245,8 @@ def main() -> None:
     except protocol.ChannelClosed:
         pass
     finally:
-        shutil.rmtree(lane.scratch_root, ignore_errors=True) if lane.scratch_root else None
+        if lane.scratch_root:
+            sweep(lane.scratch_root)
 
 
 if __name__ == "__main__":
