@@ -16,8 +16,7 @@ import resource
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from forge.sandbox import landlock, namespaces, probe, seccomp, syscalls
 
@@ -29,8 +28,7 @@ OPTIONAL = ("nobody", "landlock", "caps", "seccomp")
 PR_SET_CHILD_SUBREAPER = 36
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """The layers a lane applies to every child, plus what applying them needs."""
 
     layers: tuple[str, ...]

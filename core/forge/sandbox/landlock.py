@@ -14,7 +14,6 @@ import ctypes
 import os
 import struct
 import sys
-import sysconfig
 
 from forge.sandbox import syscalls
 
@@ -52,6 +51,8 @@ def abi_version() -> int:
 
 def read_roots(extra: tuple[str, ...] = ()) -> list[str]:
     """Return the existing paths a child may read: Python, system libraries, ``extra``."""
+    import sysconfig
+
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     paths.update(
         v

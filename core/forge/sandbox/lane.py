@@ -13,7 +13,6 @@ import importlib
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -46,7 +45,11 @@ class Lane:
         # write ends of the supervisor's stdout, stderr and result pipes (never read here)
         self.output_fds = tuple(int(fd) for fd in hello["output_fds"])
         root = hello.get("scratch_root")
-        self.scratch_root = root if isinstance(root, str) else tempfile.mkdtemp(prefix="forge-")
+        if not isinstance(root, str):
+            import tempfile
+
+            root = tempfile.mkdtemp(prefix="forge-")
+        self.scratch_root = root
         os.chdir(self.scratch_root)
         disable = tuple(str(x) for x in hello.get("disable", ()))
         wrapped = tuple(str(x) for x in hello.get("wrapped", ()))

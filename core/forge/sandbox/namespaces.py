@@ -8,7 +8,6 @@ is returned by name and recorded; whatever does not is simply absent.
 from __future__ import annotations
 
 import os
-import socket
 
 from forge.sandbox import syscalls
 
@@ -53,6 +52,8 @@ def _write(path: str, text: str) -> None:
 
 
 def _only_loopback() -> bool:
+    import socket
+
     try:
         return [name for _, name in socket.if_nameindex()] == ["lo"]
     except OSError:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import tempfile
 from typing import Any
 
 PROBE_LIMITS: dict[str, Any] = {
@@ -24,7 +22,8 @@ PROBE_LIMITS: dict[str, Any] = {
 
 def run_probe(plan: Any, scratch_root: str) -> list[str]:
     """Return the optional layers of ``plan`` that a real child could apply and that work."""
-    scratch = tempfile.mkdtemp(prefix="probe-", dir=scratch_root)
+    scratch = os.path.join(scratch_root, "probe")
+    os.mkdir(scratch, 0o700)
     from forge.sandbox import isolation
 
     isolation.prepare_scratch(plan, scratch)
@@ -81,6 +80,8 @@ def _fork_refused() -> bool:
 
 
 def _socket_refused() -> bool:
+    import socket
+
     try:
         socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
     except OSError:

@@ -7,7 +7,6 @@ compares it with expected values, which never reach this process.
 from __future__ import annotations
 
 import sys
-import traceback
 from typing import Any
 
 from forge.sandbox import codec
@@ -55,12 +54,13 @@ def _describe(exc: BaseException) -> str:
 
 
 def _line(exc: BaseException) -> int | None:
-    try:
-        frames = traceback.extract_tb(exc.__traceback__)
-    except Exception:  # noqa: BLE001
-        return None
-    lines = [f.lineno for f in frames if f.filename == CANDIDATE_FILE]
-    return lines[-1] if lines else None
+    """Return the last line of the candidate's own code in ``exc``'s traceback, or None."""
+    line, tb, steps = None, exc.__traceback__, 0
+    while tb is not None and steps < 10000:
+        if tb.tb_frame.f_code.co_filename == CANDIDATE_FILE:
+            line = tb.tb_lineno
+        tb, steps = tb.tb_next, steps + 1
+    return line
 
 
 def echo(payload: Any) -> Any:

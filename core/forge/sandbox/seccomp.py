@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import platform
+import os
 import struct
 
 from forge.sandbox import syscalls
@@ -90,12 +90,12 @@ _NR, _ARCH_OFF, _ARG0 = 0, 4, 16
 
 def supported() -> bool:
     """True on the architectures this filter knows the syscall numbers of."""
-    return platform.machine() in _ARCH and syscalls.LINUX
+    return os.uname().machine in _ARCH and syscalls.LINUX
 
 
 def build(pid: int) -> bytes:
     """Return the filter program (sock_filter array bytes) for a child whose pid is ``pid``."""
-    arch = platform.machine()
+    arch = os.uname().machine
     col = 0 if arch == "x86_64" else 1
     deny = [nums[col] for name, nums in _COMMON.items() if name != "clone3"]
     if col == 0:

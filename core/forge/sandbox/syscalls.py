@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
 import sys
 
 LINUX = sys.platform.startswith("linux")
@@ -33,8 +32,9 @@ def _check(result: int, what: str) -> int:
 
 def syscall(name: str, *args: int | ctypes.c_void_p | None) -> int:
     """Call the raw system call ``name`` with integer/pointer ``args``; raise OSError."""
-    col = 0 if platform.machine() == "x86_64" else 1
-    if _libc is None or platform.machine() not in ("x86_64", "aarch64"):
+    machine = os.uname().machine
+    col = 0 if machine == "x86_64" else 1
+    if _libc is None or machine not in ("x86_64", "aarch64"):
         raise OSError(38, f"{name} is not available here")
     fn = _libc.syscall
     fn.restype = ctypes.c_long

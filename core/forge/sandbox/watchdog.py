@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -32,6 +31,8 @@ def rss_bytes(pid: int) -> int:
 def _darwin_rss(pid: int) -> int:
     global _libproc
     if _libproc is None:
+        import ctypes.util
+
         _libproc = ctypes.CDLL(ctypes.util.find_library("proc") or "libproc.dylib")
     buf = ctypes.create_string_buffer(96)  # sizeof(struct proc_taskinfo)
     n = _libproc.proc_pidinfo(pid, 4, ctypes.c_uint64(0), buf, 96)  # PROC_PIDTASKINFO
