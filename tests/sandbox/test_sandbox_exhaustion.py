@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forge.sandbox import Job, Sandbox
+from forge.sandbox import Job, Limits, Sandbox
 from tests.sandbox.conftest import EXEC, Host
 
 
@@ -184,3 +184,12 @@ def test_hostile_leftovers_do_not_accumulate_in_scratch() -> None:
         assert sb.run(Job(EXEC, {"source": nasty})).status == "ok"
         r = sb.run(Job(EXEC, {"source": "import os\nresult = os.listdir('..')"}))
     assert r.status == "ok" and len(r.value) == 1 and r.value[0].startswith("job-")
+
+
+def test_rss_watchdog_stands_in_for_rlimit_as() -> None:
+    """Where RLIMIT_AS is not honoured (macOS) the lane watches resident memory instead."""
+    src = "x = []\nwhile True:\n    x.append(bytearray(8 << 20))"
+    with Sandbox(lanes=1, disable=("rlimit_as",)) as sb:
+        assert "rss_watchdog" in sb.isolation and "rlimit_as" not in sb.isolation
+        r = sb.run(Job(EXEC, {"source": src}, Limits(memory_mb=256, wall_s=20)))
+    assert (r.status, r.message) == ("memory", "memory limit exceeded (256 MB)")

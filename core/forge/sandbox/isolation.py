@@ -55,7 +55,8 @@ def lane_setup(
             lambda: syscalls.prctl(PR_SET_CHILD_SUBREAPER, 1), strict=False
         ):
             layers.append("subreaper")
-    if MACOS:
+    layers = [x for x in layers if x not in disable]
+    if "rlimit_as" not in layers:  # macOS ignores RLIMIT_AS; elsewhere it may be disabled
         layers.append("rss_watchdog")
     ruleset = -1
     wanted = [x for x in OPTIONAL if x not in disable and _available(x)]
