@@ -2,8 +2,10 @@
 
 Started by the supervisor as ``python -I -m forge.sandbox.lane`` with a scrubbed
 environment, so it never holds the supervisor's memory, secrets or expected values. It
-imports each runner module once (warm), forks a child per job, relays the child's capped
-output and raw result frame, and reaps it. It never decodes or judges results.
+imports each runner module once (warm), forks a child per job, reports the child's pid,
+waits for it, kills what is left of its process group and reaps it. It never sees the
+child's output or result frame (those pipes belong to the supervisor, see channel.py) and
+never judges anything.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from typing import Any
 
 from forge.sandbox import child, isolation, protocol
 from forge.sandbox.watch import watch
-
-FRAME_SLACK = 64
 
 
 class Lane:
@@ -80,10 +80,7 @@ class Lane:
             )
             return
         limits = header["limits"]
-        self.jobs += 1
-        scratch = os.path.join(self.scratch_root, f"job-{self.jobs}")
-        os.mkdir(scratch, 0o700)
-        isolation.prepare_scratch(self.plan, scratch)
+        scratch = self.new_scratch()
         gc.freeze()  # keep the lane's objects out of the child's collections: fewer COW copies
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
@@ -97,6 +94,18 @@ class Lane:
         facts = reap(pid)
         sweep(self.scratch_root)
         self.send({"type": "done", **facts, "killed": killed})
+
+    def new_scratch(self) -> str:
+        """Create and return a fresh, empty scratch folder for the next job."""
+        while True:
+            self.jobs += 1
+            scratch = os.path.join(self.scratch_root, f"job-{self.jobs}")
+            try:
+                os.mkdir(scratch, 0o700)
+            except FileExistsError:  # something the sweep could not remove: skip the name
+                continue
+            isolation.prepare_scratch(self.plan, scratch)
+            return scratch
 
 
 def sweep(root: str) -> None:

@@ -53,6 +53,9 @@ def _signalled(signum: int, limits: Limits, done: dict[str, Any], result: Any) -
     cpu = float(done.get("cpu_s") or 0.0)
     if signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu >= limits.cpu_s):
         return result("timeout", f"CPU time limit exceeded ({limits.cpu_s:.1f}s)")
+    rss_kb = float(done.get("maxrss_kb") or 0)
+    if signum == signal.SIGKILL and rss_kb >= 0.9 * limits.memory_mb * 1024:
+        return result("memory", f"memory limit exceeded ({limits.memory_mb} MB)")  # OOM killer
     if signum == getattr(signal, "SIGXFSZ", -1):
         return result("output_limit", f"file size limit exceeded ({limits.file_bytes} bytes)")
     return result("crash", f"killed by signal {name}")

@@ -161,16 +161,18 @@ class LaneProcess:
             header, blobs = msg  # type: ignore[misc]
             if header.get("type") == "started":
                 pid = int(header["pid"])
+                if self.captures.over():  # went over before we knew whom to stop
+                    _killpg(pid)
             elif header.get("type") == "done":
+                outputs = self.captures.take()  # the final read may still cross a cap
                 header["killed"] = self.captures.over() or header.get("killed")
-                outputs = self.captures.take()
                 elapsed = time.monotonic() - start
                 return outcome.build(limits, header, outputs, timed_out, elapsed, self.isolation)
 
     def _next(self, deadline: float) -> Any:
-        """Return the lane's next message, pumping the result pipe meanwhile.
+        """Return the lane's next message, reading the child's output pipes meanwhile.
 
-        Returns None when ``deadline`` passes first, OVER when the frame just went over cap.
+        Returns None when ``deadline`` passes first, OVER when an output just went over cap.
         """
         while True:
             msg = self.reader.read(time.monotonic())
