@@ -123,7 +123,7 @@ def test_get_sandbox_is_shared() -> None:
 
 def test_dead_lane_is_replaced_and_its_job_gets_one_verdict(host: Host) -> None:
     sb = host.sandbox
-    before = sb.stats()
+    before, fds = sb.stats(), procs.open_fds()
     future = sb.submit(Job(EXEC, {"source": "import time\ntime.sleep(3)"}, Limits(wall_s=10)))
     time.sleep(0.5)
     lane = next(pid for pid in before["pids"] if procs.descendants(pid))
@@ -133,6 +133,7 @@ def test_dead_lane_is_replaced_and_its_job_gets_one_verdict(host: Host) -> None:
     after = sb.stats()
     assert after["restarts"] == before["restarts"] + 1 and lane not in after["pids"]
     assert sb.run(Job(ECHO, 7)).value == 7
+    assert procs.open_fds() == fds  # the dead lane's pipes were all closed
 
 
 def test_verdicts_are_exactly_once_under_lane_kills(host: Host) -> None:
