@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from forge.sandbox import Job, Limits, Sandbox
@@ -81,24 +83,29 @@ def verdict(results: Any) -> str:
     return "passed" if ok else "failed"
 
 
-def run_sandbox(
-    kinds: list[str], lanes: int, limits: Limits
-) -> tuple[float, list[float], list[str], Sandbox]:
-    """Verify every candidate through the sandbox service; return time, latencies, verdicts."""
-    sb = Sandbox(lanes=lanes)
-    sb.run_many([Job(RUNNER, payload("correct"), limits)] * (4 * lanes))  # warm the lanes
-    jobs = [Job(RUNNER, payload(k), limits) for k in kinds]
-    start = time.perf_counter()
-    results = sb.run_many(jobs)
-    elapsed = time.perf_counter() - start
+def cpu_seconds() -> float:
+    """Return CPU time used so far by this process and its reaped descendants."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def run_sandbox(kinds: list[str], lanes: int, limits: Limits) -> Run:
+    """Verify every candidate through the sandbox service (lanes started, used, closed)."""
+    cpu0 = cpu_seconds()
+    with Sandbox(lanes=lanes) as sb:
+        sb.run_many([Job(RUNNER, payload("correct"), limits)] * (4 * lanes))  # warm the lanes
+        jobs = [Job(RUNNER, payload(k), limits) for k in kinds]
+        start = time.perf_counter()
+        results = sb.run_many(jobs)
+        elapsed = time.perf_counter() - start
+        info = (sb.lanes, sb.isolation)
     verdicts = [verdict(r.value) if r.status == "ok" else r.status for r in results]
-    return elapsed, [r.duration_s for r in results], verdicts, sb
+    lat = [r.duration_s for r in results]
+    return Run(elapsed, lat, verdicts, cpu_seconds() - cpu0, *info)
 
 
-def run_subprocess(
-    kinds: list[str], workers: int, limits: Limits
-) -> tuple[float, list[float], list[str]]:
-    """Verify every candidate with a fresh ``python -I`` each; return time, latencies, verdicts."""
+def run_subprocess(kinds: list[str], workers: int, limits: Limits) -> Run:
+    """Verify every candidate with a fresh ``python -I`` each."""
 
     def one(kind: str) -> tuple[float, str]:
         t0 = time.perf_counter()
@@ -108,7 +115,6 @@ def run_subprocess(
                 capture_output=True,
                 input=json.dumps(payload(kind)).encode(),
                 timeout=limits.wall_s,
-                stdin=None,
             )
             out = json.loads(proc.stdout or b"{}")
             result = verdict(out["results"]) if "results" in out else "error"
@@ -116,16 +122,35 @@ def run_subprocess(
             result = "timeout"
         return time.perf_counter() - t0, result
 
+    cpu0 = cpu_seconds()
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         done = list(pool.map(one, kinds))
-    return time.perf_counter() - start, [d[0] for d in done], [d[1] for d in done]
+    elapsed = time.perf_counter() - start
+    return Run(
+        elapsed, [d[0] for d in done], [d[1] for d in done], cpu_seconds() - cpu0, workers, ()
+    )
 
 
-def describe(name: str, n: int, elapsed: float, lat: list[float]) -> str:
-    """Return one result row: verdicts/s and p50/p99 latency in milliseconds."""
-    q = statistics.quantiles(lat, n=100)
-    return f"{name:<34} {n:>6} {n / elapsed:>10.1f} {q[49] * 1e3:>9.2f} {q[98] * 1e3:>9.2f}"
+@dataclass
+class Run:
+    """One measured run: wall time, per-candidate latencies, verdicts, CPU seconds used."""
+
+    elapsed: float
+    latencies: list[float]
+    verdicts: list[str]
+    cpu: float
+    lanes: int
+    isolation: tuple[str, ...]
+
+    def row(self, name: str) -> str:
+        """Return the table row: verdicts/s, p50/p99 latency (ms), CPU ms per verdict."""
+        n = len(self.verdicts)
+        q = statistics.quantiles(self.latencies, n=100)
+        return (
+            f"{name:<32} {n:>5} {n / self.elapsed:>10.1f} {q[49] * 1e3:>8.2f} "
+            f"{q[98] * 1e3:>8.2f} {self.cpu / n * 1e3:>9.2f}"
+        )
 
 
 def main() -> None:
@@ -141,34 +166,39 @@ def main() -> None:
     kinds = workload(args.n, args.timeouts)
     quick = workload(args.quick_n, 0, seed=1)
 
-    q_time, q_lat, q_verdicts, sb = run_sandbox(quick, args.lanes or 0, limits)
-    lanes = sb.lanes
-    print(f"sandbox: {lanes} lanes, isolation: {', '.join(sb.isolation)}")
-    sb.close()
-    s_time, s_lat, s_verdicts, sb = run_sandbox(kinds, lanes, limits)
-    sb.close()
-    b_time, b_lat, b_verdicts = run_subprocess(kinds, lanes, limits)
+    quick_run = run_sandbox(quick, args.lanes or 0, limits)
+    lanes = quick_run.lanes
+    mixed = run_sandbox(kinds, lanes, limits)
+    base = run_subprocess(kinds, lanes, limits)
 
     print(
+        f"sandbox: {lanes} lanes on {os.cpu_count()} CPUs; isolation: {', '.join(mixed.isolation)}"
+    )
+    print(
         f"workload: {args.n} mixed candidates ({args.timeouts} never finish, wall limit "
-        f"{args.wall}s); quick-only run: {args.quick_n}"
-    )
-    print(f"{'approach':<34} {'n':>6} {'verdicts/s':>10} {'p50 ms':>9} {'p99 ms':>9}")
-    print(describe("sandbox, quick candidates only", len(quick), q_time, q_lat))
-    print(describe("sandbox, mixed", len(kinds), s_time, s_lat))
-    print(describe("python -I per candidate, mixed", len(kinds), b_time, b_lat))
-    agree = sum(
-        a == b or {a, b} <= {"error", "failed"} for a, b in zip(s_verdicts, b_verdicts, strict=True)
+        f"{args.wall}s); quick-only run: {args.quick_n} candidates"
     )
     print(
-        f"verdicts agreeing between approaches: {agree}/{len(kinds)}; sandbox tally: "
-        f"{ {v: s_verdicts.count(v) for v in sorted(set(s_verdicts))} }"
+        f"{'approach':<32} {'n':>5} {'verdicts/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/v':>9}"
     )
-    print(f"quick candidates: {len(quick) / q_time:.1f} verdicts/s (target >= 400 on 2 cores)")
-    ratio = (len(kinds) / s_time) / (len(kinds) / b_time)
+    print(quick_run.row("sandbox, quick candidates only"))
+    print(mixed.row("sandbox, mixed"))
+    print(base.row("python -I per candidate, mixed"))
+    pairs = zip(mixed.verdicts, base.verdicts, strict=True)
+    agree = sum(a == b or {a, b} <= {"error", "failed"} for a, b in pairs)
+    tally = {v: mixed.verdicts.count(v) for v in sorted(set(mixed.verdicts))}
+    print(f"verdicts agreeing between approaches: {agree}/{len(kinds)}; sandbox tally: {tally}")
+    quick_rate = len(quick) / quick_run.elapsed
+    capacity = lanes / (quick_run.cpu / len(quick))
     print(
-        f"ratio: {ratio:.1f}x (sandbox {len(kinds) / s_time:.1f} verdicts/s vs python -I "
-        f"{len(kinds) / b_time:.1f} verdicts/s on the same mixed workload)"
+        f"quick candidates: {quick_rate:.1f} verdicts/s measured; CPU cost "
+        f"{quick_run.cpu / len(quick) * 1e3:.2f} ms per verdict (supervisor + lanes + children) "
+        f"= {capacity:.0f} verdicts/s if {lanes} cores were free (target >= 400 on 2 cores)"
+    )
+    ratio = (len(kinds) / mixed.elapsed) / (len(kinds) / base.elapsed)
+    print(
+        f"ratio: {ratio:.1f}x (sandbox {len(kinds) / mixed.elapsed:.1f} verdicts/s vs python -I "
+        f"{len(kinds) / base.elapsed:.1f} verdicts/s on the same mixed workload)"
     )
 
 
