@@ -8,6 +8,8 @@ import pytest
 from forge.sandbox import Job, Limits
 from tests.sandbox.conftest import CALL, EXEC, Host
 
+pytestmark = pytest.mark.usefixtures("strong")
+
 
 def test_segfault_via_ctypes_is_a_crash(host: Host) -> None:
     r = host.run("import ctypes\nctypes.string_at(0)")

@@ -11,6 +11,8 @@ import pytest
 from forge.sandbox import Job, Limits, Sandbox
 from tests.sandbox.conftest import EXEC, SECRET, Host
 
+pytestmark = pytest.mark.usefixtures("strong")
+
 EPERM = "PermissionError: [Errno 1] Operation not permitted"
 
 

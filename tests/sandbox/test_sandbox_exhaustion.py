@@ -7,6 +7,8 @@ import pytest
 from forge.sandbox import Job, Limits, Sandbox
 from tests.sandbox.conftest import EXEC, Host
 
+pytestmark = pytest.mark.usefixtures("strong")
+
 
 def test_cpu_loop_hits_cpu_limit(host: Host) -> None:
     r = host.run("while True: pass", cpu_s=1, wall_s=20)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from forge.sandbox import Job
 from tests.sandbox.conftest import EXEC, Host
+
+pytestmark = pytest.mark.usefixtures("strong")
 
 ALWAYS_EQ = "class Eq:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\n"
 

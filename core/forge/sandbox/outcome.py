@@ -18,6 +18,26 @@ def build(
     isolation: tuple[str, ...],
 ) -> JobResult:
     """Return the JobResult for one job from the lane's ``done`` report and blobs."""
+    try:
+        return _build(limits, done, blobs, timed_out, duration, isolation)
+    except (TypeError, ValueError, KeyError) as exc:
+        return JobResult(
+            "crash",
+            None,
+            f"sandbox lane sent a malformed report: {exc}",
+            duration_s=duration,
+            isolation=isolation,
+        )
+
+
+def _build(
+    limits: Limits,
+    done: dict[str, Any],
+    blobs: list[bytes],
+    timed_out: bool,
+    duration: float,
+    isolation: tuple[str, ...],
+) -> JobResult:
     out, err, frame = (list(blobs) + [b"", b"", b""])[:3]
 
     def result(status: str, message: str = "", value: Any = None) -> JobResult:

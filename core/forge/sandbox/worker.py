@@ -160,7 +160,9 @@ class LaneProcess:
                 continue
             header, blobs = msg  # type: ignore[misc]
             if header.get("type") == "started":
-                pid = int(header["pid"])
+                pid = header.get("pid")
+                if type(pid) is not int or pid <= 1:  # never signal init or a whole session
+                    raise SandboxError(f"sandbox lane reported a bad child pid: {pid!r}")
                 if self.captures.over():  # went over before we knew whom to stop
                     _killpg(pid)
             elif header.get("type") == "done":
