@@ -140,13 +140,7 @@ class LaneProcess:
             except (protocol.ChannelClosed, ValueError, OSError):
                 _killpg(pid)
                 self._replace()
-                return JobResult(
-                    "crash",
-                    None,
-                    "sandbox lane died while running the job",
-                    duration_s=time.monotonic() - start,
-                    isolation=self.isolation,
-                )
+                return self._lane_failed(start, "sandbox lane died while running the job")
             if msg is OVER:
                 _killpg(pid)  # output or frame over its cap: stop the child now
                 continue
@@ -162,7 +156,8 @@ class LaneProcess:
             if header.get("type") == "started":
                 pid = header.get("pid")
                 if type(pid) is not int or pid <= 1:  # never signal init or a whole session
-                    raise SandboxError(f"sandbox lane reported a bad child pid: {pid!r}")
+                    self._replace()
+                    return self._lane_failed(start, f"sandbox lane reported child pid {pid!r}")
                 if self.captures.over():  # went over before we knew whom to stop
                     _killpg(pid)
             elif header.get("type") == "done":
@@ -186,6 +181,11 @@ class LaneProcess:
             ready = select.select([self.reader.fd, *self.captures.fds()], [], [], wait)[0]
             if self.captures.pump(ready):
                 return OVER
+
+    def _lane_failed(self, start: float, message: str) -> JobResult:
+        return JobResult(
+            "crash", None, message, duration_s=time.monotonic() - start, isolation=self.isolation
+        )
 
     def _timeout(self, limits: Any, start: float) -> JobResult:
         return JobResult(
