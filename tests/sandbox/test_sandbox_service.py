@@ -250,3 +250,17 @@ def test_results_never_pass_through_a_lane() -> None:
         assert b"REFOUT-5e1d9" not in _memory_of(lane)
         assert b"PRINTED-0b3f" not in _memory_of(lane)
         assert b"REFOUT', '-5e1d9" in _memory_of(lane)  # the input did pass (control)
+
+
+def test_describe_isolation_names_the_layers(sandbox: Sandbox) -> None:
+    from forge.sandbox import describe_isolation
+
+    assert describe_isolation() == ", ".join(sandbox.isolation)
+
+
+def test_public_names_import() -> None:
+    import forge.sandbox as sb
+
+    assert {n for n in sb.__all__ if getattr(sb, n) is None} == set()
+    with pytest.raises(AttributeError):
+        sb.no_such_name  # noqa: B018

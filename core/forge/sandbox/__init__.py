@@ -36,6 +36,8 @@ def __getattr__(name: str) -> Any:
 
 def describe_isolation() -> str:
     """Return the isolation layers a lane gets on this machine, comma-separated."""
+    from forge.sandbox.supervisor import Sandbox
+
     with Sandbox(lanes=1) as sandbox:
         return ", ".join(sandbox.isolation)
 
