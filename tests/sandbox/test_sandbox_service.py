@@ -7,6 +7,8 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -264,3 +266,38 @@ def test_public_names_import() -> None:
     assert {n for n in sb.__all__ if getattr(sb, n) is None} == set()
     with pytest.raises(AttributeError):
         sb.no_such_name  # noqa: B018
+
+
+def _fake_sandbox_exec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> Path:
+    """Pretend to be macOS with a ``sandbox-exec`` that runs ``body`` (shell)."""
+    from forge.sandbox import macos
+
+    tool = tmp_path / "sandbox-exec"
+    tool.write_text(f"#!/bin/sh\n{body}\n")
+    tool.chmod(0o755)
+    monkeypatch.setattr(macos, "sys", SimpleNamespace(platform="darwin"))
+    monkeypatch.setattr(macos.shutil, "which", lambda name: str(tool))
+    return tool
+
+
+def test_lanes_start_under_sandbox_exec_where_it_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "profile.sb"
+    _fake_sandbox_exec(tmp_path, monkeypatch, f'printf "%s" "$2" > {log}\nshift 2\nexec "$@"')
+    with Sandbox(lanes=1) as sb:
+        assert "sandbox_exec" in sb.isolation
+        assert sb.run(Job(ECHO, 5)).value == 5
+        root = os.path.realpath(sb._workers[0].scratch_root)
+    profile = log.read_text()
+    assert "(deny network*)" in profile and f'(subpath "{root}")' in profile
+
+
+def test_a_failing_sandbox_exec_is_dropped_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_sandbox_exec(tmp_path, monkeypatch, "exit 1")
+    with Sandbox(lanes=1) as sb:
+        assert "sandbox_exec" not in sb.isolation
+        r = sb.run(Job(ECHO, 6))
+    assert r.value == 6 and "sandbox_exec" not in r.isolation

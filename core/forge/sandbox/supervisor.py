@@ -52,7 +52,10 @@ class Sandbox:
         self._workers = [LaneProcess(self.disabled) for _ in range(self.lanes)]
         try:
             for worker in self._workers:
-                worker.wait_ready()
+                try:
+                    worker.wait_ready()
+                except SandboxError:
+                    worker.restart()  # retries, and drops sandbox-exec if that was the cause
         except BaseException:
             for worker in self._workers:
                 worker.stop()

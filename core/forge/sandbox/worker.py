@@ -34,6 +34,7 @@ class LaneProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.isolation: tuple[str, ...] = ()
         self.restarts = 0
+        self.wrapped: tuple[str, ...] = ()
         self.launch()
 
     def launch(self) -> None:
@@ -44,6 +45,7 @@ class LaneProcess:
         cmd, wrapped = macos.wrap(
             [sys.executable, "-I", "-m", "forge.sandbox.lane"], self.scratch_root, self.disable
         )
+        self.wrapped = wrapped
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
@@ -66,7 +68,10 @@ class LaneProcess:
             "wrapped": list(wrapped),
             "output_fds": list(lane_fds),
         }
-        self._send(hello)
+        try:
+            self._send(hello)
+        except (protocol.ChannelClosed, OSError):
+            pass  # the lane died at once: wait_ready reports it
 
     def wait_ready(self) -> None:
         """Block until the lane reports its isolation plan; raise SandboxError if it cannot."""
@@ -94,7 +99,9 @@ class LaneProcess:
                 self.wait_ready()
                 return
             except (SandboxError, OSError):
-                if attempt == 2:
+                if self.wrapped and "sandbox_exec" not in self.disable:
+                    self.disable += ("sandbox_exec",)  # start without it; isolation says so
+                elif attempt == 2:
                     self.stop()
                     raise
 
