@@ -41,6 +41,7 @@ def test_render_writes_self_contained_file(run_dir: Path) -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert not re.search(r"<script|<link|<iframe|@import|url\(", html, re.I)
+    assert "http" not in html  # inline SVG needs no namespace URL either
     assert "20261128-0112-code-ab12" in html and "smollm2-135m" in html
     assert "runs/20261128-0112-code-ab12/adapter" in html
     assert "search.population_size=6" in html

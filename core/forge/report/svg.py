@@ -38,7 +38,7 @@ def _svg(body: list[str], label: str) -> str:
     """Wrap chart elements in a responsive ``<svg>`` with an accessible label."""
     return (
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(label)}" '
-        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet">'
+        'preserveAspectRatio="xMidYMid meet">'
         f"<title>{escape(label)}</title>{''.join(body)}</svg>"
     )
 
