@@ -401,16 +401,15 @@ def _read_pairs(path: Path) -> list[dict[str, Any]]:
 @click.command("report")
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 def report_cmd(run_dir: Path) -> None:
-    """Rebuild RUN_DIR/report.html and print the run's summary."""
-    from forge.errors import StoreError
+    """Rebuild RUN_DIR/report.html and print the run's summary (works for unfinished runs too)."""
+    from forge.report import load_summary
 
-    path = run_dir / "summary.json"
-    if not path.is_file():
-        raise StoreError(
-            f"'{run_dir}' has no summary.json (the run did not finish).",
-            f"Finish it with 'forge run --resume {run_dir}'.",
+    summary = load_summary(run_dir)
+    if summary.get("partial"):
+        click.echo(
+            f"Note: the run did not finish ({', '.join(summary['partial'])} cut off); "
+            f"continue it with 'forge run --resume {run_dir}'."
         )
-    summary = json.loads(path.read_text(encoding="utf-8"))
     _print_summary(summary, run_dir, _render_report(run_dir))
 
 
