@@ -226,3 +226,15 @@ def test_scratch_traps_cannot_touch_the_host_or_the_next_job(host: Host) -> None
         )
     assert after.status == "ok" and after.value[0] == [] and len(after.value[1]) == 1
     assert os.stat(host.canary_dir).st_mode == mode
+
+
+def test_cannot_leave_ipc_objects_or_memfds_behind(host: Host) -> None:
+    src = (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "out = [libc.shmget(0, 1 << 20, 0o1600), libc.msgget(0, 0o1600),"
+        " libc.semget(0, 1, 0o1600), libc.mq_open(b'/forge', 0o100 | 2, 0o600, None)]\n"
+        "try:\n    os.memfd_create('x')\n    out.append('memfd')\nexcept OSError as e:\n"
+        "    out.append(e.errno)\nresult = out"
+    )
+    r = host.run(src)
+    assert r.value == [-1, -1, -1, -1, 1]

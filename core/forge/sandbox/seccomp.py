@@ -4,7 +4,9 @@ The filter is a deny-list on top of a normal Python process: it refuses process 
 (``fork``/``vfork``/``clone`` without ``CLONE_THREAD``; ``clone3`` gets ENOSYS so libc falls
 back to ``clone``), ``execve``, sockets, signals to any process but the child itself,
 ptrace and cross-process memory access, mounts and namespaces, raising resource limits,
-io_uring, BPF, kernel keyrings and modules, and clock/host changes. Threads still work.
+io_uring, BPF, kernel keyrings and modules, clock/host changes, and the objects that
+outlive a process (System V IPC, POSIX message queues) or escape RLIMIT_AS (memfd).
+Threads still work.
 """
 
 from __future__ import annotations
@@ -71,6 +73,26 @@ _COMMON = {  # name: (x86_64, aarch64)
     "clock_settime": (227, 112),
     "sethostname": (170, 161),
     "setdomainname": (171, 162),
+    # System V IPC and POSIX message queues outlive the process; memfd escapes RLIMIT_AS.
+    "shmget": (29, 194),
+    "shmat": (30, 196),
+    "shmctl": (31, 195),
+    "shmdt": (67, 197),
+    "semget": (64, 190),
+    "semop": (65, 193),
+    "semctl": (66, 191),
+    "semtimedop": (220, 192),
+    "msgget": (68, 186),
+    "msgsnd": (69, 189),
+    "msgrcv": (70, 188),
+    "msgctl": (71, 187),
+    "mq_open": (240, 180),
+    "mq_unlink": (241, 181),
+    "mq_timedsend": (242, 182),
+    "mq_timedreceive": (243, 183),
+    "mq_notify": (244, 184),
+    "mq_getsetattr": (245, 185),
+    "memfd_create": (319, 279),
 }
 _X86_ONLY = {"fork": 57, "vfork": 58, "iopl": 172, "ioperm": 173}
 _GUARDED = {  # syscall whose first argument must be our own pid: (x86_64, aarch64)
