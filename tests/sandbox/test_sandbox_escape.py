@@ -242,7 +242,9 @@ def test_cannot_leave_ipc_objects_or_memfds_behind(host: Host) -> None:
 
 def test_only_its_own_four_fds_are_open(host: Host) -> None:
     """No lane or supervisor descriptor (protocol pipes, Landlock ruleset) leaks in."""
-    src = ("import os\nout = []\nfor fd in range(1024):\n    try:\n        os.fstat(fd)\n"
-           "        out.append(fd)\n    except OSError:\n        pass\nresult = out")
+    src = (
+        "import os\nout = []\nfor fd in range(1024):\n    try:\n        os.fstat(fd)\n"
+        "        out.append(fd)\n    except OSError:\n        pass\nresult = out"
+    )
     r = host.run(src)
     assert r.value == [0, 1, 2, 3]

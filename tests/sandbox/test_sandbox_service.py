@@ -31,7 +31,7 @@ def test_submit_and_as_completed(sandbox: Sandbox) -> None:
     future = sandbox.submit(Job(ECHO, {"x": 1}))
     assert future.result(timeout=10).value == {"x": 1}
     jobs = [
-        Job(EXEC, {"source": "import time\ntime.sleep(0.3)\nresult = 'slow'"}),
+        Job(EXEC, {"source": "import time\ntime.sleep(1.5)\nresult = 'slow'"}),
         Job(ECHO, "fast"),
     ]
     order = [(i, r.value) for i, r in sandbox.as_completed(jobs)]
@@ -127,8 +127,13 @@ def test_dead_lane_is_replaced_and_its_job_gets_one_verdict(host: Host) -> None:
     sb = host.sandbox
     before, fds = sb.stats(), procs.open_fds()
     future = sb.submit(Job(EXEC, {"source": "import time\ntime.sleep(3)"}, Limits(wall_s=10)))
-    time.sleep(0.5)
-    lane = next(pid for pid in before["pids"] if procs.descendants(pid))
+    lane = None
+    for _ in range(100):  # wait until the job's child exists (slow on a loaded machine)
+        lane = next((pid for pid in before["pids"] if procs.descendants(pid)), None)
+        if lane:
+            break
+        time.sleep(0.05)
+    assert lane is not None
     os.kill(lane, signal.SIGKILL)
     r = future.result(timeout=10)
     assert (r.status, r.message) == ("crash", "sandbox lane died while running the job")
