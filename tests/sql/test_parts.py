@@ -102,3 +102,60 @@ def test_comment_only_answer_is_invalid(sql_domain, sql_tasks, forge_sandbox) ->
     for text in ("```sql\n-- Add your SQL code here\n```", "```sql\n/* nothing */ ;\n```"):
         verdict = sql_domain.verify(task, sql_domain.extract(text), forge_sandbox)
         assert verdict.status == "invalid", verdict
+
+
+def test_fuzzed_text_never_raises_in_the_trusted_checks() -> None:
+    """Random mixes of SQL tokens and junk go through every trusted-side parser without raising."""
+    import random
+
+    from forge_sql.execute import foreign_readings
+
+    rng = random.Random(7)
+    pieces = [
+        "SELECT",
+        "WITH",
+        "(",
+        ")",
+        ",",
+        "'",
+        '"',
+        "`",
+        "[",
+        "]",
+        ";",
+        "--",
+        "/*",
+        "*/",
+        "x",
+        "FROM",
+        "t",
+        "JOIN",
+        "ON",
+        "=",
+        "CASE",
+        "WHEN",
+        "END",
+        "OVER",
+        "::",
+        "$$",
+        "\\",
+        "\x00",
+        "INSERT",
+        "RETURNING",
+        "1e999",
+        "?",
+        ":a",
+        "@b",
+        "ARRAY[",
+        "TOP",
+        "ILIKE",
+        "\n",
+        "é",
+    ]
+    for _ in range(300):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        assert check_query(text) is None or isinstance(check_query(text), str)
+        nondeterminism_reason(text)
+        foreign_readings(text, "syntax error")
+        explain_error('near "x": syntax error', text, {"t": ["x"]})
+        extract_query(f"```sql\n{text}\n```")
