@@ -12,6 +12,7 @@ the time the lane reports ``done``.
 from __future__ import annotations
 
 import os
+import struct
 
 NAMES = ("stdout", "stderr", "result")
 
@@ -116,3 +117,45 @@ class Captures:
         """Close every pipe end still held."""
         for c in self.by_name.values():
             c.close()
+
+
+class PidPipe:
+    """Where the lane posts each child's pid, read only when the child must be signalled.
+
+    The supervisor needs the pid only at a deadline or an output cap, so a normal job
+    costs no extra message or wake-up for it.
+    """
+
+    def __init__(self) -> None:
+        self.fd, self.write_fd = os.pipe()
+        os.set_blocking(self.fd, False)
+        self.pid: int | None = None
+
+    def reset(self) -> None:
+        """Forget the previous job's pid (before sending the next job)."""
+        self.latest()
+        self.pid = None
+
+    def latest(self) -> int | None:
+        """Return the newest pid the lane posted (None if none yet); never 0, 1 or negative."""
+        while True:
+            try:
+                data = os.read(self.fd, 4096)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            for i in range(0, len(data) - 7, 8):
+                (pid,) = struct.unpack_from("<q", data, i)
+                self.pid = pid if pid > 1 else None  # never signal init or a whole session
+        return self.pid
+
+    def close(self) -> None:
+        """Close both ends still held here."""
+        for fd in (self.fd, self.write_fd):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.fd = self.write_fd = -1

@@ -2,8 +2,8 @@
 
 Started by the supervisor as ``python -I -m forge.sandbox.lane`` with a scrubbed
 environment, so it never holds the supervisor's memory, secrets or expected values. It
-imports each runner module once (warm), forks a child per job, reports the child's pid,
-waits for it, kills what is left of its process group and reaps it. It never sees the
+imports each runner module once (warm), forks a child per job, posts the child's pid on a
+pipe the supervisor reads only when it must kill it, waits for it, kills what is left of its process group and reaps it. It never sees the
 child's output or result frame (those pipes belong to the supervisor, see channel.py) and
 never judges anything.
 """
@@ -14,6 +14,7 @@ import gc
 import importlib
 import os
 import signal
+import struct
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +34,7 @@ class Lane:
         self.plan = isolation.Plan(())
         self.scratch_root = ""
         self.output_fds: tuple[int, ...] = ()
+        self.pid_fd = -1
         self.jobs = 0
 
     def send(self, header: dict[str, Any], blobs: tuple[bytes, ...] = ()) -> None:
@@ -44,6 +46,7 @@ class Lane:
         sys.path[:] = [p for p in hello.get("sys_path", []) if isinstance(p, str)]
         # write ends of the supervisor's stdout, stderr and result pipes (never read here)
         self.output_fds = tuple(int(fd) for fd in hello["output_fds"])
+        self.pid_fd = int(hello["pid_fd"])
         root = hello.get("scratch_root")
         if not isinstance(root, str):
             import tempfile
@@ -89,7 +92,7 @@ class Lane:
                 child.run(fn, payload, limits, scratch, fds, self.plan)  # type: ignore[arg-type]
             finally:
                 os._exit(child.SETUP_FAILED_EXIT)
-        self.send({"type": "started", "pid": pid})
+        os.write(self.pid_fd, struct.pack("<q", pid))  # read only if the child must be killed
         killed = watch(pid, limits, self.plan)
         facts = reap(pid)
         sweep(self.scratch_root)

@@ -16,7 +16,7 @@ from typing import Any
 
 from forge.errors import SandboxError
 from forge.sandbox import macos, outcome, protocol
-from forge.sandbox.channel import Captures
+from forge.sandbox.channel import Captures, PidPipe
 from forge.sandbox.jobs import Job, JobResult
 
 START_TIMEOUT_S = 30.0
@@ -41,6 +41,7 @@ class LaneProcess:
         """Start the lane interpreter and send it its hello (does not wait for readiness)."""
         self.scratch_root = tempfile.mkdtemp(prefix="forge-lane-")
         self.captures = Captures()
+        self.pids = PidPipe()
         lane_fds = self.captures.write_fds()  # pass_fds keeps the numbers in the lane
         cmd, wrapped = macos.wrap(
             [sys.executable, "-I", "-m", "forge.sandbox.lane"], self.scratch_root, self.disable
@@ -52,11 +53,13 @@ class LaneProcess:
             stdout=subprocess.PIPE,
             env=LANE_ENV,
             close_fds=True,
-            pass_fds=lane_fds,
+            pass_fds=(*lane_fds, self.pids.write_fd),
             start_new_session=True,
             cwd="/",
         )
         self.captures.release_write_ends()
+        pid_fd, self.pids.write_fd = self.pids.write_fd, -1
+        os.close(pid_fd)
         assert self.proc.stdout is not None
         self.reader = protocol.Reader(self.proc.stdout.fileno())
         paths = [os.path.abspath(p) if p else os.getcwd() for p in sys.path]
@@ -67,6 +70,7 @@ class LaneProcess:
             "scratch_root": self.scratch_root,
             "wrapped": list(wrapped),
             "output_fds": list(lane_fds),
+            "pid_fd": pid_fd,
         }
         try:
             self._send(hello)
@@ -130,6 +134,7 @@ class LaneProcess:
                 "result": limits.result_bytes + 64,
             }
             self.captures.start(caps)  # before sending: the child can be that fast
+            self.pids.reset()
             try:
                 self._send(header, (payload,))
             except (protocol.ChannelClosed, OSError):
@@ -139,39 +144,41 @@ class LaneProcess:
         return JobResult("crash", None, "sandbox lane died before the job could start")
 
     def _await(self, limits: Any, start: float) -> JobResult:
-        deadline, pid, timed_out = start + limits.wall_s, None, False
+        deadline, timed_out = start + limits.wall_s, False
         self.reader.max_blob = 1 << 16
         while True:
             try:
                 msg = self._next(deadline)
             except (protocol.ChannelClosed, ValueError, OSError):
-                _killpg(pid)
+                _killpg(self.pids.latest())
                 self._replace()
                 return self._lane_failed(start, "sandbox lane died while running the job")
             if msg is OVER:
-                _killpg(pid)  # output or frame over its cap: stop the child now
+                self._kill_child()  # output or frame over its cap: stop the child now
                 continue
             if msg is None:
-                if timed_out or pid is None:
-                    self._replace()
+                if timed_out or not self._kill_child():
+                    self._replace()  # the lane is stuck (or never forked): replace it
                     return self._timeout(limits, start)
                 timed_out = True
-                _killpg(pid)
                 deadline = time.monotonic() + KILL_GRACE_S
                 continue
             header, blobs = msg  # type: ignore[misc]
-            if header.get("type") == "started":
-                pid = header.get("pid")
-                if type(pid) is not int or pid <= 1:  # never signal init or a whole session
-                    self._replace()
-                    return self._lane_failed(start, f"sandbox lane reported child pid {pid!r}")
-                if self.captures.over():  # went over before we knew whom to stop
-                    _killpg(pid)
-            elif header.get("type") == "done":
+            if header.get("type") == "done":
                 outputs = self.captures.take()  # the final read may still cross a cap
                 header["killed"] = self.captures.over() or header.get("killed")
                 elapsed = time.monotonic() - start
                 return outcome.build(limits, header, outputs, timed_out, elapsed, self.isolation)
+
+    def _kill_child(self) -> bool:
+        """Kill the running child's process group; False if the lane never posted its pid."""
+        for _ in range(200):  # the pid follows the fork by microseconds; allow for a busy box
+            pid = self.pids.latest()
+            if pid is not None:
+                _killpg(pid)
+                return True
+            time.sleep(0.005)
+        return False
 
     def _next(self, deadline: float) -> Any:
         """Return the lane's next message, reading the child's output pipes meanwhile.
@@ -224,6 +231,7 @@ class LaneProcess:
             proc.wait()
         shutil.rmtree(self.scratch_root, ignore_errors=True)
         self.captures.close()
+        self.pids.close()
 
 
 @functools.lru_cache(maxsize=64)
