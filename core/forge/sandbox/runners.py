@@ -6,7 +6,6 @@ compares it with expected values, which never reach this process.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from forge.sandbox import codec
@@ -73,18 +72,3 @@ def exec_source(payload: dict[str, Any]) -> Any:
     namespace: dict[str, Any] = {"__name__": "__candidate__"}
     exec(compile(payload["source"], CANDIDATE_FILE, "exec"), namespace)  # noqa: S102
     return namespace.get("result")
-
-
-def python_info(_: Any = None) -> dict[str, Any]:
-    """Return facts about the child process (used by tests to inspect the sandbox)."""
-    import os
-
-    return {
-        "pid": os.getpid(),
-        "pgid": os.getpgid(0),
-        "sid": os.getsid(0),
-        "cwd": os.getcwd(),
-        "env": dict(os.environ),
-        "uid": os.getuid(),
-        "argv": list(sys.argv),
-    }
