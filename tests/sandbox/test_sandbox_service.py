@@ -306,3 +306,18 @@ def test_a_failing_sandbox_exec_is_dropped_not_fatal(
         assert "sandbox_exec" not in sb.isolation
         r = sb.run(Job(ECHO, 6))
     assert r.value == 6 and "sandbox_exec" not in r.isolation
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        Limits(wall_s=0),
+        Limits(memory_mb=8),
+        Limits(cpu_s=-1),
+        Limits(open_files=2),
+        Limits(read_paths="/etc"),
+    ],
+)
+def test_unusable_limits_raise(sandbox: Sandbox, limits: Limits) -> None:
+    with pytest.raises(SandboxError):
+        sandbox.submit(Job(ECHO, 1, limits))

@@ -83,6 +83,7 @@ class Sandbox:
         if not isinstance(job, Job) or not isinstance(job.runner, str) or ":" not in job.runner:
             raise SandboxError(f"not a Job with a 'module:function' runner: {job!r:.80}")
         limits = self.limits if job.limits == _DEFAULT_LIMITS else job.limits
+        _check_limits(limits)
         future: Future[JobResult] = Future()
         try:
             payload = codec.encode(job.payload, MAX_PAYLOAD_BYTES)
@@ -143,6 +144,40 @@ class Sandbox:
                 future.set_result(worker.execute(job, limits, payload))
             except BaseException as exc:  # noqa: BLE001 - never lose a verdict
                 future.set_exception(SandboxError(f"sandbox failed: {exc}"))
+
+
+def _check_limits(limits: Limits) -> None:
+    """Raise SandboxError for limits no job could run under (a caller's mistake)."""
+    if not isinstance(limits, Limits):
+        raise SandboxError(
+            f"Job.limits must be a forge.sandbox.Limits, not {type(limits).__name__}"
+        )
+    numbers = {
+        k: getattr(limits, k)
+        for k in (
+            "wall_s",
+            "cpu_s",
+            "memory_mb",
+            "output_bytes",
+            "result_bytes",
+            "file_bytes",
+            "open_files",
+        )
+    }
+    bad = [
+        k
+        for k, v in numbers.items()
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0
+    ]
+    if bad or limits.open_files < 8 or limits.memory_mb < 32:
+        raise SandboxError(
+            f"unusable sandbox limits: {limits}",
+            "Every limit must be positive; memory_mb >= 32, open_files >= 8.",
+        )
+    if not isinstance(limits.read_paths, (tuple, list)) or not all(
+        isinstance(p, str) for p in limits.read_paths
+    ):
+        raise SandboxError("Limits.read_paths must be a tuple of path strings")
 
 
 _shared: Sandbox | None = None
