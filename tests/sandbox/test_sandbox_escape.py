@@ -248,3 +248,18 @@ def test_only_its_own_four_fds_are_open(host: Host) -> None:
     )
     r = host.run(src)
     assert r.value == [0, 1, 2, 3]
+
+
+def test_cannot_renice_pin_or_starve_other_processes(host: Host) -> None:
+    nice, cpus = os.getpriority(os.PRIO_PROCESS, 0), os.sched_getaffinity(0)
+    src = (
+        "import os\nout = []\nfor fn in (lambda: os.setpriority(os.PRIO_PROCESS, SUPERVISOR_PID, 19),"
+        " lambda: os.setpriority(os.PRIO_USER, 0, 19),"
+        " lambda: os.sched_setaffinity(SUPERVISOR_PID, {0}),"
+        " lambda: os.sched_setscheduler(SUPERVISOR_PID, os.SCHED_IDLE, os.sched_param(0))):\n"
+        "    try:\n        fn()\n        out.append('done')\n    except OSError as e:\n"
+        "        out.append(e.errno)\nresult = out"
+    )
+    r = host.run(src)
+    assert r.value == [1, 1, 1, 1]
+    assert (os.getpriority(os.PRIO_PROCESS, 0), os.sched_getaffinity(0)) == (nice, cpus)

@@ -5,7 +5,8 @@ The filter is a deny-list on top of a normal Python process: it refuses process 
 back to ``clone``), ``execve``, sockets, signals to any process but the child itself,
 ptrace and cross-process memory access, mounts and namespaces, raising resource limits,
 io_uring, BPF, kernel keyrings and modules, clock/host changes, and the objects that
-outlive a process (System V IPC, POSIX message queues) or escape RLIMIT_AS (memfd).
+outlive a process (System V IPC, POSIX message queues) or escape RLIMIT_AS (memfd),
+and scheduling changes (which could renice or pin other processes of the same user).
 Threads still work.
 """
 
@@ -93,6 +94,17 @@ _COMMON = {  # name: (x86_64, aarch64)
     "mq_notify": (244, 184),
     "mq_getsetattr": (245, 185),
     "memfd_create": (319, 279),
+    # Same-uid processes (the supervisor!) could otherwise be reniced, pinned or starved.
+    "setpriority": (141, 140),
+    "sched_setparam": (142, 118),
+    "sched_setscheduler": (144, 119),
+    "sched_setaffinity": (203, 122),
+    "sched_setattr": (314, 274),
+    "ioprio_set": (251, 30),
+    "process_madvise": (440, 440),
+    "process_mrelease": (448, 448),
+    "migrate_pages": (256, 238),
+    "move_pages": (279, 239),
 }
 _X86_ONLY = {"fork": 57, "vfork": 58, "iopl": 172, "ioperm": 173}
 _GUARDED = {  # syscall whose first argument must be our own pid: (x86_64, aarch64)
