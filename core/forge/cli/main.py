@@ -7,6 +7,7 @@ exit code; no traceback reaches the user unless ``FORGE_DEBUG=1`` is set.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 
@@ -65,8 +66,14 @@ def _add_plugin_commands() -> None:
             manager.plugins[name].error = f"register_commands failed: {type(exc).__name__}: {exc}"
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """Turn SIGTERM into KeyboardInterrupt so a stopped run closes its sandbox and store cleanly."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``forge`` script: run the CLI and turn errors into one line."""
+    signal.signal(signal.SIGTERM, _terminate)
     _add_builtin_commands()
     _add_plugin_commands()
     try:
