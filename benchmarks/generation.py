@@ -144,16 +144,19 @@ def main() -> None:
     print(
         f"model {lm.name} ({lm.identity['dtype']}, {lm.identity['device']}); "
         f"{len(prompts)} prompts x {args.samples} samples = {total} sequences; "
-        f"prompt tokens {min(lengths)}-{max(lengths)}; max_tokens {args.max_tokens}"
+        f"prompt tokens {min(lengths)}-{max(lengths)}; max_tokens {args.max_tokens}",
+        flush=True,
     )
     lm.generate(prompts[:1], n=2, params=fm.SamplingParams(max_tokens=8))  # warm-up
     rows = []
     secs, toks = run_forge(lm, prompts, args.samples, params)
     rows.append(("forge generate", secs, toks))
+    print(f"forge generate finished in {secs:.1f} s", flush=True)
     secs, toks = run_stock_batch(
         lm, [t for t in token_prompts for _ in range(args.samples)], params
     )
     rows.append(("mlx_lm.batch_generate", secs, toks))
+    print(f"mlx_lm.batch_generate finished in {secs:.1f} s", flush=True)
     subset = token_prompts[: max(1, args.loop_samples)]
     secs, toks = run_stock_loop(lm, subset, params)
     scale = total / len(subset)

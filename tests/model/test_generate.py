@@ -36,6 +36,19 @@ def test_greedy_batch_equals_single_sequence_generation(tiny_lm) -> None:
         assert texts == [expected] * len(texts)
 
 
+def test_sliding_window_model_batches_like_single_sequences(tmp_path) -> None:
+    """Gemma 3 uses rotating KV caches for its sliding-window layers; batching must still agree."""
+    from forge.model.gguf_convert import convert_gguf
+
+    from .tiny import write_tiny_gguf
+
+    gguf = write_tiny_gguf(tmp_path / "g.gguf", "gemma3", seed=2)
+    lm = fm.load(str(convert_gguf(gguf, tmp_path / "g", {"name": "tiny-gemma"})))
+    outs = lm.generate(PROMPTS, n=2, params=GREEDY)
+    for messages, texts in zip(PROMPTS, outs, strict=True):
+        assert texts == [_stock_greedy(lm, messages, GREEDY.max_tokens)] * 2
+
+
 def test_sampling_is_seeded_and_varies_across_samples(tiny_lm) -> None:
     params = fm.SamplingParams(temperature=1.0, top_p=1.0, max_tokens=12, seed=3)
     first = tiny_lm.generate(PROMPTS[:1], n=6, params=params)

@@ -140,6 +140,7 @@ def train_lora(
     data = [encode_example(lm, ex) for ex in examples]
     while len(data) < batch_size:
         data = data + data
+    data += data[: -len(data) % batch_size]  # mlx-lm drops a partial last batch: fill it
     mx.random.seed(seed)
     config = _attach_lora(lm, rank, scale, dropout, num_layers)
     out_dir.mkdir(parents=True, exist_ok=True)
