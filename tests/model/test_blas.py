@@ -30,7 +30,7 @@ def test_fast_blas_is_loaded_before_mlx() -> None:
     assert status is not None and status.fast, status
     info = fm.doctor_info()
     assert info["blas"].startswith(status.kind)
-    assert float(info["matmul"].split()[0]) > 40  # the bundled reference BLAS does ~5
+    assert float(info["matmul"].split()[0]) > 20  # the bundled reference BLAS does ~6
     assert "advice" not in info
 
 
@@ -39,7 +39,7 @@ def test_doctor_explains_the_slow_path() -> None:
     info = _doctor_in_child({"FORGE_BLAS": "off"})
     assert info["blas"].startswith("bundled")
     assert "apt-get install libopenblas0-pthread" in info["advice"]
-    assert float(info["matmul"].split()[0]) < 40
+    assert float(info["matmul"].split()[0]) < 20
 
 
 def test_doctor_without_benchmark() -> None:
