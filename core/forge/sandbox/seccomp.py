@@ -116,10 +116,11 @@ _GUARDED = {  # syscall whose first argument must be our own pid: (x86_64, aarch
 _CLONE = (56, 220)
 CLONE_THREAD = 0x00010000
 
-_LD_W_ABS, _JEQ, _JSET, _JGE, _RET = 0x20, 0x15, 0x45, 0x35, 0x06
+_LD_W_ABS, _JEQ, _JSET, _JGE, _JA, _RET = 0x20, 0x15, 0x45, 0x35, 0x05, 0x06
 _ALLOW, _KILL = 0x7FFF0000, 0x80000000
 _EPERM, _ENOSYS = 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
 _NR, _ARCH_OFF, _ARG0 = 0, 4, 16
+Insn = tuple[int, int, int, int]
 
 
 def supported() -> bool:
@@ -127,42 +128,60 @@ def supported() -> bool:
     return os.uname().machine in _ARCH and syscalls.LINUX
 
 
-def build(pid: int) -> bytes:
-    """Return the filter program (sock_filter array bytes) for a child whose pid is ``pid``."""
-    arch = os.uname().machine
-    col = 0 if arch == "x86_64" else 1
-    deny = [nums[col] for name, nums in _COMMON.items() if name != "clone3"]
-    if col == 0:
-        deny += list(_X86_ONLY.values())
-    prog: list[tuple[int, int, int, int]] = [
+def build(pid: int, machine: str | None = None) -> bytes:
+    """Return the filter program (sock_filter array bytes) for a child whose pid is ``pid``.
+
+    The syscall checks form a binary search tree, so both the kernel's per-filter cache
+    preparation (which emulates the filter for every syscall number at install time) and
+    each syscall's check take a handful of steps rather than a walk down a long list.
+    """
+    arch = machine or os.uname().machine
+    prog: list[Insn] = [
         (_LD_W_ABS, 0, 0, _ARCH_OFF),
         (_JEQ, 1, 0, _ARCH[arch]),
         (_RET, 0, 0, _KILL),
         (_LD_W_ABS, 0, 0, _NR),
     ]
-    if col == 0:  # refuse the x32 ABI outright
+    if arch == "x86_64":  # refuse the x32 ABI outright
         prog += [(_JGE, 0, 1, 0x40000000), (_RET, 0, 0, _EPERM)]
-    prog += [(_JEQ, 0, 1, _COMMON["clone3"][col]), (_RET, 0, 0, _ENOSYS)]
-    for nr in deny:
-        prog += [(_JEQ, 0, 1, nr), (_RET, 0, 0, _EPERM)]
-    prog += [  # clone: threads only
-        (_JEQ, 0, 4, _CLONE[col]),
+    prog += _tree(sorted(rules(pid, arch).items()))
+    return b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+
+
+def rules(pid: int, machine: str) -> dict[int, list[Insn]]:
+    """Map each syscall number the filter decides to a block of instructions that returns."""
+    col = 0 if machine == "x86_64" else 1
+    out = {nums[col]: [(_RET, 0, 0, _EPERM)] for nums in _COMMON.values()}
+    out[_COMMON["clone3"][col]] = [(_RET, 0, 0, _ENOSYS)]  # libc then falls back to clone
+    if col == 0:
+        out.update({nr: [(_RET, 0, 0, _EPERM)] for nr in _X86_ONLY.values()})
+    out[_CLONE[col]] = [  # clone: threads only
         (_LD_W_ABS, 0, 0, _ARG0),
         (_JSET, 0, 1, CLONE_THREAD),
         (_RET, 0, 0, _ALLOW),
         (_RET, 0, 0, _EPERM),
     ]
-    for nums in _GUARDED.values():  # signals: only to ourselves (pid or our own group, 0)
-        prog += [
-            (_JEQ, 0, 5, nums[col]),
+    for nums in _GUARDED.values():  # signals only to ourselves: our pid, or 0 (our group)
+        out[nums[col]] = [
             (_LD_W_ABS, 0, 0, _ARG0),
             (_JEQ, 2, 0, pid & 0xFFFFFFFF),
             (_JEQ, 1, 0, 0),
             (_RET, 0, 0, _EPERM),
             (_RET, 0, 0, _ALLOW),
         ]
-    prog.append((_RET, 0, 0, _ALLOW))
-    return b"".join(struct.pack("<HBBI", *ins) for ins in prog)
+    return out
+
+
+def _tree(items: list[tuple[int, list[Insn]]]) -> list[Insn]:
+    """Return a search over sorted ``(nr, block)`` items; unmatched numbers are allowed."""
+    if len(items) <= 4:
+        out: list[Insn] = []
+        for nr, block in items:
+            out += [(_JEQ, 0, len(block), nr), *block]
+        return [*out, (_RET, 0, 0, _ALLOW)]
+    mid = len(items) // 2
+    left, right = _tree(items[:mid]), _tree(items[mid:])
+    return [(_JGE, 0, 1, items[mid][0]), (_JA, 0, 0, len(left)), *left, *right]
 
 
 _MARK = 0x7EADBEEF
