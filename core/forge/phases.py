@@ -34,11 +34,27 @@ class Context:
     echo: Callable[[str], None] = print
     progress: Callable[[str, int], Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    warned: set[tuple[str, str]] = field(default_factory=set)
 
     def fire(self, name: str, **kwargs: Any) -> None:
-        """Call event hook ``name`` on every plugin (no-op without a hook relay)."""
-        if self.hook is not None:
-            getattr(self.hook, name)(**kwargs)
+        """Call event hook ``name`` on every plugin; a plugin that raises is warned about once.
+
+        An observer's bug must never stop a run or lose its results, so each implementation
+        is called on its own and its exceptions are reported, not raised.
+        """
+        if self.hook is None:
+            return
+        for impl in getattr(self.hook, name).get_hookimpls():
+            try:
+                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception as exc:  # noqa: BLE001 - observers cannot break the loop
+                key = (impl.plugin_name, name)
+                if key not in self.warned:
+                    self.warned.add(key)
+                    self.echo(
+                        f"Warning: plugin '{impl.plugin_name}' failed in {name}: "
+                        f"{type(exc).__name__}: {exc} (the run goes on; further errors not shown)"
+                    )
 
 
 def sample(

@@ -127,3 +127,30 @@ def test_interrupted_run_resumes_without_losing_or_repeating_work(tmp_path, fail
     )
     for key in ("phases", "heldout", "pairs"):
         assert summary[key] == reference[key]
+
+
+def test_a_failing_event_hook_warns_once_and_the_run_goes_on(tmp_path) -> None:
+    import types
+
+    from forge.hookspecs import hookimpl
+    from forge.plugins import PluginManager
+
+    calls = []
+
+    def candidate_verified(candidate):
+        calls.append(candidate.id)
+        raise RuntimeError("observer bug")
+
+    pm = PluginManager()
+    pm.add_plugin(types.SimpleNamespace(candidate_verified=hookimpl(candidate_verified)), "buggy")
+    lines: list[str] = []
+    ctx = _context(tmp_path, ScriptedLM())
+    ctx.hook, ctx.echo = pm.hook, lines.append
+    train, held = _tasks()
+    summary = run_loop(ctx, tmp_path, train, held, phases=("before",))
+    assert summary["phases"]["before"]["total"] == 6 and len(calls) == 8
+    warnings = [ln for ln in lines if ln.startswith("Warning:")]
+    assert warnings == [
+        "Warning: plugin 'buggy' failed in candidate_verified: RuntimeError: observer bug "
+        "(the run goes on; further errors not shown)"
+    ]

@@ -41,9 +41,9 @@ def cli() -> None:
 
 
 def _add_builtin_commands() -> None:
-    from forge.cli import info, run, tasks_cmd
+    from forge.cli import info, plugin_new, run, tasks_cmd
 
-    for command in (*info.COMMANDS, *tasks_cmd.COMMANDS, *run.COMMANDS):
+    for command in (*info.COMMANDS, *tasks_cmd.COMMANDS, *run.COMMANDS, *plugin_new.COMMANDS):
         cli.add_command(command)
     try:
         from forge.cli.models import models
@@ -62,7 +62,7 @@ def _add_plugin_commands() -> None:
                 "register_commands",
                 remove_plugins=[p for p in manager.pm.get_plugins() if p is not plugin],
             )(cli=cli)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the CLI
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken plugin must not break the CLI
             manager.plugins[name].error = f"register_commands failed: {type(exc).__name__}: {exc}"
 
 

@@ -41,7 +41,13 @@ def feedback_text(verdict: Verdict, style: FeedbackStyle = "specific") -> str:
 
 
 def case_line(case: CaseResult) -> str:
-    """Return one feedback line naming a failing case's input and what went wrong."""
+    """Return one feedback line naming a failing case's input and what went wrong.
+
+    A case with neither input nor expected value (one added by an extra verifier, such as
+    an import check) is shown by its name and message only.
+    """
+    if case.input is None and case.expected is None and case.message:
+        return f"{case.name}: {case.message}"
     head = f"input={short_repr(case.input)}"
     if case.message.startswith(_OWN_MESSAGES):
         return f"{head} {case.message}"
