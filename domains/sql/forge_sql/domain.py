@@ -37,7 +37,7 @@ class SqlDomain(Domain):
     """Text-to-SQL verified by executing the query against real SQLite databases."""
 
     name: ClassVar[str] = "sql"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     description: ClassVar[str] = "Questions about a database, answered with one SQLite query."
     system_prompt: ClassVar[str] = SYSTEM
 
@@ -50,11 +50,15 @@ class SqlDomain(Domain):
         return task_files.load_builtin() if source is None else task_files.load_file(source)
 
     def build_prompt(self, task: Task) -> list[Message]:
-        """Return [system, user]: the schema, the question and the answer format (compact)."""
+        """Return [system, user]: the tables, a one-line example answer, the question (compact)."""
+        schema = task.data["schema"]
+        first = schema.split("(", 1)[0].strip() or "t"
         user = (
-            f"Database (SQLite):\n{task.data['schema']}\n\n"
+            f"SQLite tables:\n{schema}\n\n"
+            f"Example question: How many rows does {first} have?\n"
+            f"```sql\nSELECT COUNT(*) FROM {first};\n```\n\n"
             f"Question: {task.data['question']}\n"
-            "Write one SQLite query that answers it, in a ```sql block."
+            "Write one SQLite SELECT query that answers it, in a ```sql block."
         )
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
