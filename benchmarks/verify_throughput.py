@@ -3,8 +3,9 @@
 Both approaches run the same mixed workload on the same machine in one run: mostly quick
 correct and incorrect candidates, some that raise, and a few that never finish. Both use
 as many workers as the sandbox has lanes, the same wall-clock limit, and the trusted side
-compares results with expected values for both. They alternate over five slices of the
-workload, so load from other work on the machine falls on both alike. A separate run of
+compares results with expected values for both. The sandbox runs the workload before
+and after the subprocess run and its figures average both, so load from other work on the
+machine falls on both approaches alike. A separate run of
 quick candidates only measures the service's best case. Run::
 
     .venv/bin/python benchmarks/verify_throughput.py            # defaults: 1000 mixed, 2000 quick
@@ -123,35 +124,36 @@ def verify_subprocess(kind: str, limits: Limits) -> tuple[float, str]:
     return time.perf_counter() - t0, result
 
 
-def compare(kinds: list[str], lanes: int, limits: Limits, rounds: int = 5) -> tuple[Run, Run]:
-    """Run the mixed workload both ways, alternating in ``rounds`` interleaved slices.
+def run_subprocesses(kinds: list[str], workers: int, limits: Limits) -> Run:
+    """Verify every candidate with a fresh ``python -I`` each, ``workers`` at a time."""
+    cpu0, start = cpu_seconds(), time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(lambda kind: verify_subprocess(kind, limits), kinds))
+    elapsed = time.perf_counter() - start
+    return Run(
+        elapsed, [d[0] for d in done], [d[1] for d in done], cpu_seconds() - cpu0, workers, ()
+    )
 
-    Alternating keeps the comparison fair when other work on the machine comes and goes.
-    Returns (sandbox run, subprocess run).
+
+def compare(kinds: list[str], lanes: int, limits: Limits) -> tuple[Run, Run]:
+    """Run the mixed workload through the sandbox, then subprocesses, then the sandbox again.
+
+    The sandbox's figures average its two runs, which bracket the (much longer) subprocess
+    run, so load from other work on the machine falls on both approaches alike.
     """
-    slices = [list(range(i, len(kinds), rounds)) for i in range(rounds)]
-    sand = Run(0.0, [], [""] * len(kinds), 0.0, lanes, ())
-    base = Run(0.0, [], [""] * len(kinds), 0.0, lanes, ())
-    cpu0 = cpu_seconds()
-    with Sandbox(lanes=lanes) as sb, ThreadPoolExecutor(max_workers=lanes) as pool:
-        sb.run_many([Job(RUNNER, payload("correct"), limits)] * (4 * lanes))  # warm the lanes
-        sand.isolation = sb.isolation
-        for idx in slices:
-            start = time.perf_counter()
-            results = sb.run_many([Job(RUNNER, payload(kinds[i]), limits) for i in idx])
-            sand.elapsed += time.perf_counter() - start
-            for i, r in zip(idx, results, strict=True):
-                sand.verdicts[i] = verdict(r.value) if r.status == "ok" else r.status
-                sand.latencies.append(r.duration_s)
-            cpu, start = cpu_seconds(), time.perf_counter()
-            done = list(pool.map(lambda i: verify_subprocess(kinds[i], limits), idx))
-            base.elapsed += time.perf_counter() - start
-            base.cpu += cpu_seconds() - cpu
-            for i, (seconds, result) in zip(idx, done, strict=True):
-                base.verdicts[i] = result
-                base.latencies.append(seconds)
-    sand.cpu = cpu_seconds() - cpu0 - base.cpu  # lanes' CPU is counted once they are reaped
-    return sand, base
+    before = run_sandbox(kinds, lanes, limits)
+    base = run_subprocesses(kinds, lanes, limits)
+    after = run_sandbox(kinds, lanes, limits)
+    both = Run(
+        (before.elapsed + after.elapsed) / 2,
+        before.latencies + after.latencies,
+        before.verdicts,
+        (before.cpu + after.cpu) / 2,
+        lanes,
+        before.isolation,
+    )
+    assert before.verdicts == after.verdicts, "the sandbox gave different verdicts twice"
+    return both, base
 
 
 @dataclass
@@ -197,8 +199,8 @@ def main() -> None:
     )
     print(
         f"workload: {args.n} mixed candidates ({args.timeouts} never finish, wall limit "
-        f"{args.wall}s), both approaches alternating in 5 slices; quick-only run: "
-        f"{args.quick_n} candidates"
+        f"{args.wall}s; sandbox runs it before and after python -I and averages); "
+        f"quick-only run: {args.quick_n} candidates"
     )
     print(
         f"{'approach':<32} {'n':>5} {'verdicts/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/v':>9}"
