@@ -22,6 +22,11 @@ from forge_math.extract import answer_complete, extract_answer, strip_units
         ("Answer: $\\frac{1}{2}$", "\\frac{1}{2}"),
         ("5 * 2 = 10 and 10 + 2 = 12", "12"),
         ("Answer: 9 + 6*x + x**2", "9 + 6*x + x**2"),
+        ("The answer is 4, not 3.", "4"),
+        ("The final answer is simply 2.", "2"),
+        ("Answer: approximately 3.14", "3.14"),
+        ("Answer: 18 because she sold 3", "18"),
+        ("Answer: isosceles", "isosceles"),
     ],
 )
 def test_markers(text: str, answer: str) -> None:

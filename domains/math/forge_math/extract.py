@@ -25,6 +25,11 @@ _MARKER = re.compile(rf"(?i)answer{_H}(?:is{_H})?(?:\*\*{_H})?[:：]|####|the\s+
 _UNITS = re.compile(r"(?<=[\d%)])\s*[A-Za-z]{2,}\.?(?:\s+[A-Za-z]{2,}\.?)*\s*$")
 _CURRENCY = re.compile(r"^(?:[$€£¥]|USD|EUR|Rs\.?)|(?:[$€£¥]|USD|EUR)$")
 _THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d])")
+_AFTERTHOUGHT = re.compile(r",?\s+(?:not|but|because|since|which|so|since)\s", re.IGNORECASE)
+_FILLER = re.compile(
+    r"^\s*(?:simply|just|about|approximately|approx\.?|exactly|equal\s+to|equals|is|=|:)(?:\s+|(?=[^A-Za-z]))",
+    re.IGNORECASE,
+)
 MAX_ANSWER_CHARS = 400
 
 
@@ -54,7 +59,11 @@ def answer_complete(text: str) -> bool:
 
 
 def tidy(answer: str) -> str:
-    """Return ``answer`` without markdown, math delimiters, trailing sentence text and punctuation."""
+    """Return ``answer`` without markdown, math delimiters, trailing sentence text and punctuation.
+
+    Also cut: afterthoughts (``4, not 3`` -> ``4``; ``18 because ...`` -> ``18``) and leading
+    filler words (``simply 2``, ``approximately 3.14``, ``= 5``).
+    """
     s = answer.strip()[: MAX_ANSWER_CHARS * 2]
     s = re.split(r"\.\s|\.$|\n", s, maxsplit=1)[0] if re.search(r"\.(\s|$)", s) else s
     s = re.sub(r"^\*\*|\*\*$", "", s).replace("\\(", "").replace("\\)", "").replace("\\[", "")
@@ -64,6 +73,9 @@ def tidy(answer: str) -> str:
     boxed = _last_boxed(s)
     if boxed is not None:
         s = boxed
+    s = _AFTERTHOUGHT.split(s, maxsplit=1)[0]
+    while (shorter := _FILLER.sub("", s, count=1)) != s:
+        s = shorter
     return s.strip().rstrip(".;:,!").strip()
 
 

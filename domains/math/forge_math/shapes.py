@@ -4,7 +4,8 @@ Answer types: ``number`` and ``fraction`` (one value), ``expression`` (one value
 ``equation`` (``lhs = rhs``; a bare value also answers ``x = value``), ``tuple`` (values in
 order), ``set`` (values in any order; a bare list ``2, 3`` or ``x = 2 or x = 3`` is accepted),
 ``interval`` (``[a, b)``, brackets must match; ``oo`` endpoints compare exactly).
-A candidate ``x = 3`` stands for the value 3 wherever a value is expected.
+A candidate ``x = 3`` (or a worked constant ``12 + 7 = 19``) stands for the value on its right
+wherever a value is expected.
 """
 
 from __future__ import annotations
@@ -114,10 +115,15 @@ def _plan_list(cand: Answer, ref: Answer, answer_type: str) -> Plan:
 
 
 def _value(item: Answer) -> tuple[Node, ...] | None:
-    """Return the value nodes an item stands for (``x = 3`` stands for 3), or None."""
+    """Return the value nodes an item stands for, or None for a real equation.
+
+    ``x = 3`` stands for 3, and a worked constant ``12 + 7 = 19`` for its result 19;
+    ``x + 1 = 3`` is an equation, not a value.
+    """
     if item.kind == "expr":
         return item.nodes
-    if item.kind == "eq" and item.nodes[0][0] == "sym":
+    lhs = item.nodes[0]
+    if item.kind == "eq" and (lhs[0] == "sym" or not _has_names(lhs)):
         return item.nodes[1:]
     return None
 
