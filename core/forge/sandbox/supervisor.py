@@ -30,8 +30,12 @@ def default_lanes() -> int:
 class Sandbox:
     """Runs jobs in sandboxed children forked by pre-started lanes. Thread-safe.
 
-    ``lanes`` defaults to one per core; ``limits`` replaces the defaults for jobs that
-    leave ``Job.limits`` at its default. Use as a context manager or call :meth:`close`.
+    ``lanes`` (default: one per core) jobs run at once. A job still running after
+    ``LONG_JOB_S`` (an infinite loop, a sleep) stops counting against that, and one of
+    ``spare`` standby lanes (default: half as many) takes the next job, so a few stuck
+    candidates do not stall thousands of quick ones. ``limits`` replaces the defaults for
+    jobs that leave ``Job.limits`` at its default. Use as a context manager or call
+    :meth:`close`.
     """
 
     def __init__(
@@ -39,17 +43,20 @@ class Sandbox:
         lanes: int | None = None,
         limits: Limits | None = None,
         disable: Sequence[str] = (),
+        spare: int | None = None,
     ) -> None:
         self.lanes = int(lanes) if lanes else default_lanes()
         if self.lanes < 1:
             raise SandboxError(f"a sandbox needs at least one lane, not {lanes}")
+        self.spare = max(1, self.lanes // 2) if spare is None else max(0, int(spare))
+        self._slots = threading.Semaphore(self.lanes)
         self.limits = limits or _DEFAULT_LIMITS
         env_disable = os.environ.get("FORGE_SANDBOX_DISABLE", "")
         self.disabled = tuple(disable) + tuple(x for x in env_disable.split(",") if x)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
-        self._workers = [LaneProcess(self.disabled) for _ in range(self.lanes)]
+        self._workers = [LaneProcess(self.disabled) for _ in range(self.lanes + self.spare)]
         try:
             for worker in self._workers:
                 try:
@@ -136,14 +143,40 @@ class Sandbox:
         }
 
     def _serve(self, worker: LaneProcess) -> None:
-        while (item := self._queue.get()) is not None:
-            job, limits, payload, future = item
-            if not future.set_running_or_notify_cancel():
-                continue
+        while True:
+            self._slots.acquire()
+            item = self._queue.get()
+            if item is None:
+                self._slots.release()
+                return
+            slot = _Slot(self._slots)
             try:
-                future.set_result(worker.execute(job, limits, payload))
-            except BaseException as exc:  # noqa: BLE001 - never lose a verdict
-                future.set_exception(SandboxError(f"sandbox failed: {exc}"))
+                self._run(worker, item, slot.release)
+            finally:
+                slot.release()
+
+    def _run(self, worker: LaneProcess, item: Any, on_long: Any) -> None:
+        job, limits, payload, future = item
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(worker.execute(job, limits, payload, on_long))
+        except BaseException as exc:  # noqa: BLE001 - never lose a verdict
+            future.set_exception(SandboxError(f"sandbox failed: {exc}"))
+
+
+class _Slot:
+    """One held place among the ``lanes`` jobs that may run at once; released only once."""
+
+    def __init__(self, slots: threading.Semaphore) -> None:
+        self.slots = slots
+        self.held = True
+
+    def release(self) -> None:
+        """Give the place back (when the job finishes or turns out to be long)."""
+        if self.held:
+            self.held = False
+            self.slots.release()
 
 
 def _check_limits(limits: Limits) -> None:

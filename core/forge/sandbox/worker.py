@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -21,6 +22,7 @@ from forge.sandbox.jobs import Job, JobResult
 
 START_TIMEOUT_S = 30.0
 KILL_GRACE_S = 2.0
+LONG_JOB_S = 0.1  # a quick candidate takes a few ms; past this a job frees its CPU slot
 OVER = object()
 LANE_ENV = {"PATH": os.defpath, "LANG": "C.UTF-8"}
 
@@ -116,8 +118,13 @@ class LaneProcess:
         except (SandboxError, OSError):
             pass
 
-    def execute(self, job: Job, limits: Any, payload: bytes) -> JobResult:
-        """Run ``job`` on this lane and return its result; replaces the lane if it dies."""
+    def execute(
+        self, job: Job, limits: Any, payload: bytes, on_long: Callable[[], None] | None = None
+    ) -> JobResult:
+        """Run ``job`` on this lane and return its result; replaces the lane if it dies.
+
+        ``on_long`` is called once if the job is still running after ``LONG_JOB_S``.
+        """
         header = {"type": "job", "runner": job.runner, "limits": _limits_dict(limits)}
         for _ in range(2):
             start = time.monotonic()
@@ -140,21 +147,26 @@ class LaneProcess:
             except (protocol.ChannelClosed, OSError):
                 self.stop()  # died between jobs: the job never started, so try a fresh lane
                 continue
-            return self._await(limits, start)
+            return self._await(limits, start, on_long)
         return JobResult("crash", None, "sandbox lane died before the job could start")
 
-    def _await(self, limits: Any, start: float) -> JobResult:
+    def _await(self, limits: Any, start: float, on_long: Callable[[], None] | None) -> JobResult:
         deadline, timed_out = start + limits.wall_s, False
+        soft = start + LONG_JOB_S if on_long is not None else None
         self.reader.max_blob = 1 << 16
         while True:
             try:
-                msg = self._next(deadline)
+                msg = self._next(deadline if soft is None else min(deadline, soft))
             except (protocol.ChannelClosed, ValueError, OSError):
                 _killpg(self.pids.latest())
                 self._replace()
                 return self._lane_failed(start, "sandbox lane died while running the job")
             if msg is OVER:
                 self._kill_child()  # output or frame over its cap: stop the child now
+                continue
+            if msg is None and soft is not None and time.monotonic() < deadline:
+                soft = None
+                on_long()  # type: ignore[misc]
                 continue
             if msg is None:
                 if timed_out or not self._kill_child():
