@@ -65,6 +65,8 @@ def parse_expression(text: str) -> Node:
 
 
 class _Parser:
+    """Recursive descent over tokens; one method per grammar rule, depth-bounded."""
+
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.i = 0
@@ -94,6 +96,7 @@ class _Parser:
 
     # ----- answers -------------------------------------------------------------------
     def answer(self) -> Answer:
+        """answer := bracketed list | item ((, | or | and | ;) item)*"""
         outer = self._outer_brackets()
         if outer:
             self.i += 1
@@ -121,6 +124,7 @@ class _Parser:
         return ""
 
     def items(self, until: str) -> list[Answer]:
+        """items := item (sep item)*, ending before one of ``until`` (ends at the end if empty)."""
         items = [self.item()]
         while self.at("op", ",") or self.at("sep"):
             self.i += 1
@@ -132,6 +136,7 @@ class _Parser:
         return [a for item in items for a in _expand_plus_minus(item)]
 
     def item(self) -> Answer:
+        """item := expr | expr = expr | inequality"""
         self.pm = False
         lhs = self.expr()
         if self.tok.kind == "op" and self.tok.value in _RELATIONS:
@@ -174,6 +179,7 @@ class _Parser:
 
     # ----- expressions ----------------------------------------------------------------
     def expr(self) -> Node:
+        """expr := term ((+ | - | ±) term)*"""
         self._enter()
         node = self.term()
         while self.at("op") and self.tok.value in "+-±":
@@ -185,6 +191,7 @@ class _Parser:
         return node
 
     def term(self) -> Node:
+        """term := unary ((* | /)? unary)*  -- implicit product only before a name or bracket"""
         node = self.unary()
         while True:
             if self.at("op") and self.tok.value in "*/":
@@ -198,6 +205,7 @@ class _Parser:
                 return node
 
     def unary(self) -> Node:
+        """unary := (- | + | ±) unary | power"""
         if self.at("op", "-") or self.at("op", "+") or self.at("op", "±"):
             op = self.take().value
             self._enter()
@@ -210,6 +218,7 @@ class _Parser:
         return self.power()
 
     def power(self) -> Node:
+        """power := postfix (^ unary)?  -- right-associative; constant exponents bounded"""
         base = self.postfix(self.atom())
         if not self.at("op", "^"):
             return base
@@ -221,6 +230,7 @@ class _Parser:
         return ["pow", base, exponent]
 
     def postfix(self, node: Node) -> Node:
+        """postfix := atom (! | %)*"""
         while self.at("op", "!") or self.at("op", "%"):
             if self.take().value == "%":
                 node = ["pct", node]
@@ -230,6 +240,7 @@ class _Parser:
         return node
 
     def atom(self) -> Node:
+        """atom := number | name | constant | function | \\frac{}{} | (expr) | [expr] | {expr} | |expr|"""
         tok = self.take()
         if tok.kind == "num":
             frac = _number(tok.value)
@@ -250,6 +261,7 @@ class _Parser:
         raise AnswerError(f"unexpected {what} at position {tok.pos}")
 
     def function(self, name: str) -> Node:
+        """function := name (group | power) | sqrt[n]{expr}"""
         if name == "sqrt" and self.at("op", "["):
             index = self.group("[")
             return ["root", self.group("{") if self.at("op", "{") else self.power(), index]
@@ -259,6 +271,7 @@ class _Parser:
         return ["fn", name, arg if arg is not None else self.power()]
 
     def group(self, opener: str) -> Node:
+        """group := opener expr closer"""
         self.expect(opener)
         self._enter()
         node = self.expr()
