@@ -347,3 +347,19 @@ def test_without_spares_a_stuck_candidate_holds_its_lane() -> None:
         time.sleep(0.2)
         assert sb.run(Job(ECHO, 1)).value == 1
         assert sleeping.done()
+
+
+def test_close_cancels_queued_jobs_and_finishes_running_ones() -> None:
+    from concurrent.futures import CancelledError
+
+    sb = Sandbox(lanes=1, spare=0)
+    running = sb.submit(Job(EXEC, {"source": "import time\ntime.sleep(0.5)\nresult = 1"}))
+    time.sleep(0.2)
+    queued = [sb.submit(Job(ECHO, i)) for i in range(50)]
+    start = time.monotonic()
+    sb.close()
+    assert time.monotonic() - start < 3
+    assert running.result().value == 1
+    assert all(f.cancelled() for f in queued)
+    with pytest.raises(CancelledError):
+        queued[0].result()

@@ -123,11 +123,21 @@ class Sandbox:
             yield futures[future], future.result()
 
     def close(self) -> None:
-        """Finish queued jobs, stop every lane and reap it. Safe to call twice."""
+        """Cancel jobs not yet started, let running ones finish, stop and reap every lane.
+
+        Futures of cancelled jobs raise CancelledError. Safe to call twice.
+        """
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+            while True:  # an interrupted batch must not run to the end
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[3].cancel()
             for _ in self._threads:
                 self._queue.put(None)
         for thread in self._threads:
