@@ -67,3 +67,23 @@ def test_bad_optimizer_and_empty_examples(tiny_lm, tmp_path: Path) -> None:
 def test_missing_adapter_folder(tiny_folder: Path, tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="missing adapter_config.json"):
         fm.load(str(tiny_folder), adapter=tmp_path)
+
+
+def test_answer_loss_equals_mlx_lm_default_loss(tiny_lm) -> None:
+    import mlx.core as mx
+    from mlx_lm.tuner.trainer import default_loss
+
+    from forge.model.train import answer_batches, answer_loss
+
+    other = {
+        "messages": [{"role": "user", "content": "a much longer question " * 3}],
+        "target": "ok",
+    }
+    data = [encode_example(tiny_lm, ex) for ex in (EXAMPLE, other)]
+    batch, lengths, positions = next(answer_batches(dataset=data, batch_size=2, max_seq_length=512))
+    assert positions.shape[1] % 32 == 0
+    ours, n_ours = answer_loss(tiny_lm.model, batch, lengths, positions)
+    ref, n_ref = default_loss(tiny_lm.model, batch, lengths)
+    assert int(n_ours) == int(n_ref) > 0
+    assert abs(float(ours) - float(ref)) < 1e-4 * float(ref)
+    assert mx.isfinite(ours).item()
