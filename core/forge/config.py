@@ -80,7 +80,10 @@ class TrainConfig:
     rank: int = _f(4, "LoRA rank")
     scale: float = _f(20.0, "LoRA scale (alpha)")
     dropout: float = _f(0.0, "LoRA dropout")
-    num_layers: int = _f(-1, "how many of the last transformer layers get adapters (-1 = all)")
+    num_layers: int = _f(
+        16,
+        "how many of the last transformer layers get adapters (-1 = all; 16 is mlx-lm's default and skips most of the backward pass on deep models)",
+    )
     learning_rate: float = _f(1e-4, "learning rate")
     iters: int = _f(40, "training iterations")
     batch_size: int = _f(4, "examples per iteration")

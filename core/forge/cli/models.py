@@ -6,11 +6,11 @@ or importing converts with numpy (the ``forge.model`` package imports MLX lazily
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from forge.cli.progress import model_progress
 from forge.errors import ModelError
 
 HELP = """Models: list the registry, pull a registry model, import a .gguf file.
@@ -21,20 +21,6 @@ Models are converted once into an MLX folder under FORGE_HOME (default ~/.cache/
 """
 
 models = click.Group("models", help=HELP)
-
-
-def _progress(stage: str, done: int, total: int) -> None:
-    """Draw a one-line progress bar on stderr (or a plain line when the total is unknown)."""
-    if total <= 0:
-        click.echo(f"  {stage}...", err=True)
-        return
-    width = 24
-    filled = int(width * done / total)
-    end = "\n" if done >= total else ""
-    sys.stderr.write(
-        f"\r  {stage}: [{'#' * filled}{'-' * (width - filled)}] {100 * done // total:3d}%{end}"
-    )
-    sys.stderr.flush()
 
 
 def _size(n: int) -> str:
@@ -62,7 +48,7 @@ def pull_cmd(name: str) -> None:
     """Download, verify (sha256) and convert registry model NAME into the cache."""
     from forge.model.resolve import pull
 
-    folder, ident = pull(name, _progress)
+    folder, ident = pull(name, model_progress)
     click.echo(f"{name}: ready at {folder} (sha256 {str(ident.get('sha256', ''))[:12]}…)")
 
 
@@ -75,5 +61,5 @@ def import_cmd(path: Path, name: str | None) -> None:
 
     if path.suffix.lower() != ".gguf":
         raise ModelError(f"'{path}' is not a .gguf file.", "Pass a GGUF model file.")
-    folder, ident = import_gguf(path, name, _progress)
+    folder, ident = import_gguf(path, name, model_progress)
     click.echo(f"{ident['name']}: imported to {folder}; use --model {ident['name']}")
