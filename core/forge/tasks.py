@@ -72,11 +72,11 @@ def load_tasks(
     if key not in loaders:
         sets = sorted(k.split(":", 1)[1] for k in loaders if k.startswith(domain.name + ":"))
         raise UnknownNameError(
-            f"task set for domain '{domain.name}'",
+            "task set",
             name,
             sets,
-            label="Available",
-            extra_hint="Or pass a path to a task file.",
+            label=f"Named sets for '{domain.name}'",
+            extra_hint="(or pass a path to a task file)",
         )
     return list(loaders[key](source))
 

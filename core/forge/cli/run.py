@@ -201,7 +201,10 @@ def execute(
 
     domain = get_domain(config.domain)
     train, heldout = prepare_tasks(config)
+    lm = None
     if run_dir is None:
+        # Load the model first, so a bad --model or --adapter leaves no empty run folder.
+        lm = fm.load(config.model.name, adapter=config.model.adapter, progress=model_progress)
         run_dir = new_run_dir(out, domain.name)
         write_config(run_dir, config)
     with RunLock(run_dir):
@@ -214,10 +217,12 @@ def execute(
             f"{len(train)} training + {len(heldout)} held-out tasks"
             + (" (resumed)" if resumed else "")
         )
-        adapter = store.get_meta("adapter") if store.phase_status("train") == "done" else None
-        lm = fm.load(
-            config.model.name, adapter=adapter or config.model.adapter, progress=model_progress
-        )
+        if lm is None:
+            trained = store.phase_status("train") == "done"
+            adapter = store.get_meta("adapter") if trained else None
+            lm = fm.load(
+                config.model.name, adapter=adapter or config.model.adapter, progress=model_progress
+            )
         if store.get_meta("model") is None:
             store.set_meta("model", lm.identity)
         manager = get_manager()
