@@ -69,7 +69,7 @@ def run_loop(
         ctx.store.start_phase(name)
         t0 = time.perf_counter()
         try:
-            stats = PHASE_FUNCS[name](ctx, run_dir, train, heldout)
+            stats = PHASE_FUNCS[name](ctx, name, run_dir, train, heldout)
         except BaseException:
             ctx.store.add_phase_seconds(name, time.perf_counter() - t0)
             raise
@@ -80,19 +80,10 @@ def run_loop(
 
 
 # ----- phases ---------------------------------------------------------------------------
-def _before(
-    ctx: ph.Context, run_dir: Path, train: list[Task], heldout: list[Task]
+def _single(
+    ctx: ph.Context, phase: str, run_dir: Path, train: list[Task], heldout: list[Task]
 ) -> dict[str, Any]:
-    return _single(ctx, "before", train, heldout)
-
-
-def _after(
-    ctx: ph.Context, run_dir: Path, train: list[Task], heldout: list[Task]
-) -> dict[str, Any]:
-    return _single(ctx, "after", train, heldout)
-
-
-def _single(ctx: ph.Context, phase: str, train: list[Task], heldout: list[Task]) -> dict[str, Any]:
+    """BEFORE / AFTER: one greedy answer per task, training and held-out."""
     entries = ph.single_pass(ctx, phase, [*train, *heldout])
     for task in [*train, *heldout]:
         e = entries.get(task.id)
@@ -103,21 +94,10 @@ def _single(ctx: ph.Context, phase: str, train: list[Task], heldout: list[Task])
     )
 
 
-def _search(
-    ctx: ph.Context, run_dir: Path, train: list[Task], heldout: list[Task]
-) -> dict[str, Any]:
-    return _search_phase(ctx, "search", train, heldout)
-
-
-def _after_search(
-    ctx: ph.Context, run_dir: Path, train: list[Task], heldout: list[Task]
-) -> dict[str, Any]:
-    return _search_phase(ctx, "after_search", train, heldout)
-
-
 def _search_phase(
-    ctx: ph.Context, phase: str, train: list[Task], heldout: list[Task]
+    ctx: ph.Context, phase: str, run_dir: Path, train: list[Task], heldout: list[Task]
 ) -> dict[str, Any]:
+    """SEARCH / AFTER-search: the evolutionary search on training and held-out tasks."""
     states = ph.search(ctx, phase, [*train, *heldout])
     held_ids = {t.id for t in heldout}
     for s in states:
@@ -137,7 +117,7 @@ def _search_phase(
 
 
 def _pairs(
-    ctx: ph.Context, run_dir: Path, train: list[Task], heldout: list[Task]
+    ctx: ph.Context, phase: str, run_dir: Path, train: list[Task], heldout: list[Task]
 ) -> dict[str, Any]:
     cfg = ctx.config
     states = list(ph.load_entries(ctx, "search", train).values())
@@ -159,7 +139,7 @@ def _pairs(
 
 
 def _train(
-    ctx: ph.Context, run_dir: Path, train: list[Task], heldout: list[Task]
+    ctx: ph.Context, phase: str, run_dir: Path, train: list[Task], heldout: list[Task]
 ) -> dict[str, Any]:
     cfg = ctx.config.train
     pairs = ctx.store.pairs()
@@ -219,12 +199,12 @@ def _train(
 
 
 PHASE_FUNCS = {
-    "before": _before,
-    "search": _search,
+    "before": _single,
+    "search": _search_phase,
     "pairs": _pairs,
     "train": _train,
-    "after": _after,
-    "after_search": _after_search,
+    "after": _single,
+    "after_search": _search_phase,
 }
 
 
