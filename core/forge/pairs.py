@@ -53,7 +53,7 @@ def rehearsal_examples(
     domain: Domain, states: Sequence[TaskState], count: int, seed: int
 ) -> list[RepairPair]:
     """Return up to ``count`` task -> passing-artifact examples, one per solved task, shuffled by ``seed``."""
-    solved = [s for s in states if s.best() is not None and s.best().verdict.public_ok]  # type: ignore[union-attr]
+    solved = [s for s in states if (best := s.best()) is not None and best.verdict.public_ok]
     random.Random(seed).shuffle(solved)
     out = []
     for state in solved[:count]:

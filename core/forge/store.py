@@ -210,7 +210,7 @@ class RunStore:
 
     # ----- pairs and training ----------------------------------------------------------
     def save_pairs(self, pairs: Iterable[RepairPair]) -> None:
-        """Replace the run's pairs and mark the pairs phase's unit done, atomically."""
+        """Replace the run's pairs atomically (the phase record marks PAIRS done)."""
         with self.transaction() as db:
             db.execute("DELETE FROM pairs")
             for p in pairs:

@@ -17,6 +17,16 @@ import struct
 NAMES = ("stdout", "stderr", "result")
 
 
+def _close_fds(*fds: int) -> None:
+    """Close each descriptor that is still open (>= 0), ignoring ones already gone."""
+    for fd in fds:
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Capture:
     """Read end of one pipe, with a per-job byte cap."""
 
@@ -63,12 +73,7 @@ class Capture:
 
     def close(self) -> None:
         """Close both ends still held here."""
-        for fd in (self.fd, self.write_fd):
-            if fd >= 0:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        _close_fds(self.fd, self.write_fd)
         self.fd = self.write_fd = -1
 
 
@@ -152,10 +157,5 @@ class PidPipe:
 
     def close(self) -> None:
         """Close both ends still held here."""
-        for fd in (self.fd, self.write_fd):
-            if fd >= 0:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        _close_fds(self.fd, self.write_fd)
         self.fd = self.write_fd = -1
