@@ -52,7 +52,9 @@ class TaskConfig:
 class SearchConfig:
     """The evolutionary search (EVOLVE and AFTER-search phases)."""
 
-    population_size: int = _f(8, "first-generation samples per task")
+    population_size: int = _f(
+        8, "first-generation samples per task (the greedy single-pass answer joins them)"
+    )
     elites: int = _f(2, "best distinct artifacts kept per task each generation")
     repairs_per_elite: int = _f(3, "repair samples generated from each elite per generation")
     generations: int = _f(3, "repair generations after the first sample (stop early when solved)")
@@ -82,12 +84,15 @@ class TrainConfig:
     dropout: float = _f(0.0, "LoRA dropout")
     num_layers: int = _f(
         16,
-        "how many of the last transformer layers get adapters (-1 = all; 16 is mlx-lm's default and skips most of the backward pass on deep models)",
+        "how many of the last transformer layers get adapters (-1 = all; 16 is mlx-lm's "
+        "default: the layers below run once per example, not once per iteration)",
     )
     learning_rate: float = _f(1e-4, "learning rate")
     iters: int = _f(40, "training iterations")
     batch_size: int = _f(4, "examples per iteration")
-    max_seq_len: int = _f(1024, "longest training example in tokens (longer ones are truncated)")
+    max_seq_len: int = _f(
+        1024, "longest training example in tokens (longer ones are cut, and counted in the log)"
+    )
     optimizer: Literal["adafactor", "adam", "adamw", "sgd"] = _f("adafactor", "optimizer")
     min_pairs: int = _f(2, "skip training when fewer repair pairs than this were found")
 

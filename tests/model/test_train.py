@@ -87,3 +87,36 @@ def test_answer_loss_equals_mlx_lm_default_loss(tiny_lm) -> None:
     assert int(n_ours) == int(n_ref) > 0
     assert abs(float(ours) - float(ref)) < 1e-4 * float(ref)
     assert mx.isfinite(ours).item()
+
+
+def test_frozen_prefix_training_matches_training_through_every_layer(tiny_folder, tmp_path) -> None:
+    """Running the frozen lower layers once per example gives the same losses as a full pass."""
+    from forge.model.train import frozen_layers
+
+    other = {"messages": [{"role": "user", "content": "def sub(a, b):"}], "target": "return a - b"}
+    losses = {}
+    for split in (True, False):
+        lm = fm.load(str(tiny_folder))
+        result = lm.train(
+            [EXAMPLE, other] * 2,
+            tmp_path / str(split),
+            num_layers=1,
+            learning_rate=1e-2,
+            iters=6,
+            batch_size=2,
+            optimizer="adam",
+            split_frozen=split,
+        )
+        if split:
+            assert frozen_layers(lm.model) == 1, "the tiny model's first layer is frozen"
+        losses[split] = [v for _, v in result.losses]
+    assert losses[True][-1] < losses[True][0]
+    for a, b in zip(losses[True], losses[False], strict=True):
+        assert abs(a - b) <= 1e-3 * max(abs(b), 1e-6)
+
+
+def test_every_layer_trained_means_no_frozen_prefix(tiny_lm, tmp_path) -> None:
+    from forge.model.train import frozen_layers
+
+    tiny_lm.train([EXAMPLE] * 2, tmp_path / "a", num_layers=-1, iters=1, batch_size=2)
+    assert frozen_layers(tiny_lm.model) == 0

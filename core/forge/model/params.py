@@ -27,3 +27,7 @@ class TrainResult:
     peak_memory_mb: float = 0.0
     seconds: float = 0.0
     iters: int = 0
+    truncated: int = 0
+    """Examples cut to ``max_seq_len`` tokens (their answers' tails are not trained on)."""
+    dropped: int = 0
+    """Examples left out because their prompt alone reached ``max_seq_len`` tokens."""

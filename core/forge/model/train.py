@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
+from mlx.utils import tree_flatten
+from mlx_lm.models.base import create_attention_mask
 from mlx_lm.tuner import trainer as tuner
 from mlx_lm.tuner.callbacks import TrainingCallback
 from mlx_lm.tuner.utils import linear_to_lora_layers
@@ -63,9 +66,13 @@ def answer_loss(model, batch: mx.array, lengths: mx.array, positions: mx.array):
     Same value as mlx-lm's ``default_loss``, but the vocabulary projection (a fifth of the
     model's FLOPs for SmolLM2) runs on the answer window instead of every prompt token.
     """
-    inputs, targets = batch[:, :-1], batch[:, 1:]
-    hidden = model.model(inputs)
-    pos = mx.minimum(positions, inputs.shape[1] - 1)
+    return _answer_ce(model, model.model(batch[:, :-1]), batch, lengths, positions)
+
+
+def _answer_ce(model, hidden: mx.array, batch: mx.array, lengths, positions):
+    """Cross-entropy of the answer tokens given the final (normed) hidden states."""
+    targets = batch[:, 1:]
+    pos = mx.minimum(positions, targets.shape[1] - 1)
     picked = mx.take_along_axis(hidden, pos[..., None], axis=1)
     logits = _project(model, picked)
     steps = pos + 1
@@ -83,6 +90,75 @@ def answer_batches(**kwargs: Any) -> Iterator[tuple[mx.array, mx.array, mx.array
         width = 32 * ((width + 31) // 32)
         rows = [list(range(a, a + width)) for a, _ in spans]
         yield batch, lengths, mx.array(rows)
+
+
+PREFIX_FAMILIES = ("llama", "qwen2")
+"""Model families whose decoder layers forge may run in two parts (same mask for every layer)."""
+
+
+def frozen_layers(model) -> int:
+    """Return how many leading decoder layers hold nothing trainable (0 when not splittable).
+
+    With LoRA on the last N layers, the first ``len(layers) - N`` layers never change during
+    training, so their output for an example is the same at every iteration: forge computes
+    it once per example (:class:`FrozenPrefix`) instead of once per iteration. Only families
+    whose layers all share one causal mask qualify; others train through the whole model.
+    """
+    if getattr(model, "model_type", None) not in PREFIX_FAMILIES:
+        return 0
+    layers = model.model.layers
+    if any(getattr(layer, "use_sliding", False) for layer in layers):
+        return 0
+    for i, layer in enumerate(layers):
+        if tree_flatten(layer.trainable_parameters()):
+            return i
+    return 0  # nothing trainable in any layer: no split (nothing to gain either)
+
+
+class FrozenPrefix:
+    """Hidden states after the frozen layers, computed once per distinct training example."""
+
+    def __init__(self, model, count: int) -> None:
+        self.model, self.count = model, count
+        self.rows: dict[tuple[int, ...], mx.array] = {}
+
+    def __call__(self, batch: mx.array, lengths: mx.array) -> mx.array:
+        """Return the ``(rows, width, hidden)`` states of ``batch`` after the frozen layers.
+
+        Padding positions hold zeros; causal attention keeps them out of every real position.
+        """
+        tokens = batch.tolist()
+        keys = [tuple(row[:n]) for row, (_, n) in zip(tokens, lengths.tolist(), strict=True)]
+        if any(k not in self.rows for k in keys):
+            hidden = self._run(batch)
+            for j, key in enumerate(keys):
+                self.rows.setdefault(key, hidden[j, : len(key)])
+        width = batch.shape[1]
+        out = []
+        for key in keys:
+            h = self.rows[key][:width]
+            pad = width - h.shape[0]
+            out.append(mx.pad(h, [(0, pad), (0, 0)]) if pad else h)
+        return mx.stack(out)
+
+    def _run(self, batch: mx.array) -> mx.array:
+        inner = self.model.model
+        h = inner.embed_tokens(batch)
+        mask = create_attention_mask(h, None)
+        for layer in inner.layers[: self.count]:
+            h = layer(h, mask, None)
+        mx.eval(h)
+        return h
+
+
+def suffix_loss(model, hidden: mx.array, batch: mx.array, lengths, positions, *, count: int):
+    """:func:`answer_loss` starting from the frozen prefix's ``hidden`` states (same value)."""
+    inner = model.model
+    h = hidden[:, :-1]
+    mask = create_attention_mask(h, None)
+    for layer in inner.layers[count:]:
+        h = layer(h, mask, None)
+    return _answer_ce(model, inner.norm(h), batch, lengths, positions)
 
 
 class _Recorder(TrainingCallback):
@@ -162,10 +238,14 @@ def train_lora(
     optimizer: str = "adafactor",
     seed: int = 0,
     progress: Callable[[int, int, float], None] | None = None,
+    split_frozen: bool = True,
 ) -> TrainResult:
     """Train a LoRA adapter on ``examples``, save it to ``out_dir`` and keep it applied to ``lm``.
 
-    Returns the losses per iteration, training tokens/s, peak memory and wall time.
+    With ``split_frozen`` (the default) the layers below the first LoRA layer run once per
+    distinct example instead of once per iteration (:func:`frozen_layers`); the loss and
+    gradients are the same either way. Returns the losses per iteration, training tokens/s,
+    peak memory and wall time.
     """
     if optimizer not in OPTIMIZERS:
         raise UsageError(
@@ -173,7 +253,12 @@ def train_lora(
         )
     if not examples:
         raise UsageError("No training examples.", "Training needs at least one example.")
-    data = [encode_example(lm, ex) for ex in examples]
+    data, truncated, dropped = fit_length([encode_example(lm, ex) for ex in examples], max_seq_len)
+    if not data:
+        raise UsageError(
+            f"Every training example's prompt is at least {max_seq_len} tokens long.",
+            "Raise train.max_seq_len in the config.",
+        )
     while len(data) < batch_size:
         data = data + data
     data += data[: -len(data) % batch_size]  # mlx-lm drops a partial last batch: fill it
@@ -193,14 +278,28 @@ def train_lora(
     mx.reset_peak_memory()
     start = time.perf_counter()
     lm.model.train()
+    frozen = frozen_layers(lm.model) if split_frozen else 0
+    if frozen:
+        prefix = FrozenPrefix(lm.model, frozen)
+        loss = functools.partial(suffix_loss, count=frozen)
+
+        def batches(**kw: Any) -> Iterator[tuple[mx.array, ...]]:
+            for batch, lengths, positions in answer_batches(**kw, seed=seed):
+                yield prefix(batch, lengths), batch, lengths, positions
+    else:
+        loss = answer_loss
+
+        def batches(**kw: Any) -> Iterator[tuple[mx.array, ...]]:
+            yield from answer_batches(**kw, seed=seed)
+
     with _quiet_trainer():
         tuner.train(
             lm.model,
             OPTIMIZERS[optimizer](learning_rate),
             data,
             args=args,
-            loss=answer_loss,
-            iterate_batches=lambda **kw: answer_batches(**kw, seed=seed),
+            loss=loss,
+            iterate_batches=batches,
             training_callback=recorder,
         )
     seconds = time.perf_counter() - start
@@ -219,4 +318,28 @@ def train_lora(
         peak_memory_mb=mx.get_peak_memory() / 1e6,
         seconds=seconds,
         iters=iters,
+        truncated=truncated,
+        dropped=dropped,
     )
+
+
+def fit_length(
+    data: Sequence[tuple[list[int], int]], max_len: int
+) -> tuple[list[tuple[list[int], int]], int, int]:
+    """Cut encoded examples to ``max_len`` tokens; return ``(kept, truncated, dropped)``.
+
+    Cutting here (rather than in mlx-lm's batcher, which prints a warning per batch) keeps
+    the console clean and counts what happened. An example whose answer would start at or
+    after ``max_len`` has nothing left to learn from and is dropped.
+    """
+    kept: list[tuple[list[int], int]] = []
+    truncated = dropped = 0
+    for tokens, offset in data:
+        if offset >= max_len - 1:
+            dropped += 1
+            continue
+        if len(tokens) > max_len:
+            truncated += 1
+            tokens = tokens[:max_len]
+        kept.append((tokens, offset))
+    return kept, truncated, dropped
