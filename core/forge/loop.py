@@ -97,8 +97,18 @@ def _single(
 def _search_phase(
     ctx: ph.Context, phase: str, run_dir: Path, train: list[Task], heldout: list[Task]
 ) -> dict[str, Any]:
-    """SEARCH / AFTER-search: the evolutionary search on training and held-out tasks."""
-    states = ph.search(ctx, phase, [*train, *heldout])
+    """SEARCH / AFTER-search: the evolutionary search on training and held-out tasks.
+
+    The matching single pass's greedy answers (BEFORE for SEARCH, AFTER for AFTER-search)
+    seed generation 0 when that phase ran in this run.
+    """
+    tasks = [*train, *heldout]
+    seeds = {
+        tid: s.entries[0]
+        for tid, s in ph.load_entries(ctx, SEED_PHASE[phase], tasks).items()
+        if s.entries
+    }
+    states = ph.search(ctx, phase, tasks, seeds)
     held_ids = {t.id for t in heldout}
     for s in states:
         best = s.best()
@@ -187,16 +197,26 @@ def _train(
             f"  loss {losses[0]:.3f} -> {losses[-1]:.3f}, {result.tokens_per_s:.0f} tok/s, "
             f"peak {result.peak_memory_mb:.0f} MB, {result.seconds:.0f}s"
         )
+    if result.truncated or result.dropped:
+        ctx.echo(
+            f"  {result.truncated} examples cut to train.max_seq_len={cfg.max_seq_len} tokens, "
+            f"{result.dropped} left out (prompt alone too long); raise it to train on them whole"
+        )
     return {
         "iters": result.iters,
         "first_loss": losses[0] if losses else None,
         "final_loss": losses[-1] if losses else None,
         "tokens_per_s": result.tokens_per_s,
         "peak_memory_mb": result.peak_memory_mb,
+        "truncated": result.truncated,
+        "dropped": result.dropped,
         "skipped": None,
         "pairs": len(pairs),
     }
 
+
+SEED_PHASE = {"search": "before", "after_search": "after"}
+"""The single pass whose greedy answers seed each search phase's generation 0."""
 
 PHASE_FUNCS = {
     "before": _single,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from forge.config import RunConfig
@@ -99,8 +99,13 @@ def verify_and_store(
     requests: Sequence[Request],
     texts: Sequence[Sequence[str]],
     generation: int,
+    stored_with: Sequence[Entry] = (),
 ) -> list[Entry]:
-    """Extract and verify every completion, store them as one unit, fire hooks; return the entries."""
+    """Extract and verify every completion, store them as one unit, fire hooks; return the entries.
+
+    ``stored_with`` are already verified entries committed in the same unit (search seeds);
+    they are not part of the returned list.
+    """
     cands: list[Candidate] = []
     for req, outs in zip(requests, texts, strict=True):
         for text in outs:
@@ -128,12 +133,34 @@ def verify_and_store(
         Entry(c, v, ctx.domain.score(v), ctx.domain.feedback(by_id[c.task_id], v, style))
         for c, v in zip(cands, verdicts, strict=True)
     ]
-    ctx.store.commit_unit(
-        phase, unit, [(e.candidate, e.verdict, e.score, e.feedback) for e in entries]
-    )
+    _commit(ctx, phase, unit, [*stored_with, *entries])
     for e in entries:
         ctx.fire("candidate_verified", run=ctx.run, candidate=e.candidate, verdict=e.verdict)
     return entries
+
+
+def _commit(ctx: Context, phase: str, unit: str, entries: Sequence[Entry]) -> None:
+    ctx.store.commit_unit(
+        phase, unit, [(e.candidate, e.verdict, e.score, e.feedback) for e in entries]
+    )
+
+
+def _seed_entries(phase: str, tasks: Sequence[Task], seeds: dict[str, Entry]) -> list[Entry]:
+    """Copies of the seed answers as generation-0 candidates of ``phase`` (parent: the original)."""
+    out = []
+    for task in tasks:
+        seed = seeds.get(task.id)
+        if seed is None:
+            continue
+        cand = replace(
+            seed.candidate,
+            id=f"{phase}:{task.id}:g0:seed",
+            generation=0,
+            parent_id=seed.candidate.id,
+            phase=phase,
+        )
+        out.append(Entry(cand, seed.verdict, seed.score, seed.feedback))
+    return out
 
 
 def single_pass(
@@ -156,10 +183,15 @@ def single_pass(
     return {tid: s.entries[0] for tid, s in states.items() if s.entries}
 
 
-def search(ctx: Context, phase: str, tasks: Sequence[Task]) -> list[TaskState]:
+def search(
+    ctx: Context, phase: str, tasks: Sequence[Task], seeds: dict[str, Entry] | None = None
+) -> list[TaskState]:
     """Run the evolutionary search on ``tasks``; each generation is one stored unit.
 
-    Generations already stored (from an interrupted session) are loaded, not repeated.
+    ``seeds`` (task id -> an earlier phase's greedy answer) join generation 0 as stored
+    copies of that candidate, so the search never reports less than the single pass and a
+    task the greedy answer already solves is not searched again. Generations already
+    stored (from an interrupted session) are loaded, not repeated.
     """
     cfg = ctx.config.search
     states = load_entries(ctx, phase, tasks)
@@ -168,6 +200,9 @@ def search(ctx: Context, phase: str, tasks: Sequence[Task]) -> list[TaskState]:
         unit = f"gen-{gen}"
         if ctx.store.unit_done(phase, unit):
             continue
+        seeded = _seed_entries(phase, tasks, seeds or {}) if gen == 0 else []
+        for entry in seeded:
+            states[entry.candidate.task_id].entries.append(entry)
         reqs = plan_generation(
             ordered,
             gen,
@@ -180,10 +215,12 @@ def search(ctx: Context, phase: str, tasks: Sequence[Task]) -> list[TaskState]:
             ),
         )
         if not reqs:
+            if seeded:
+                _commit(ctx, phase, unit, seeded)
             break
         seed = (ctx.config.seed * 1000 + gen * 17 + len(phase)) % (2**31)
         texts = sample(ctx, reqs, cfg.temperature, seed, f"{phase} gen {gen}: generating")
-        for entry in verify_and_store(ctx, phase, unit, reqs, texts, gen):
+        for entry in verify_and_store(ctx, phase, unit, reqs, texts, gen, seeded):
             states[entry.candidate.task_id].entries.append(entry)
         solved = sum(s.solved for s in ordered)
         ctx.echo(f"  generation {gen}: {solved}/{len(ordered)} tasks pass their public tests")

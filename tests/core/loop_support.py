@@ -9,10 +9,9 @@ after training every answer is right.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from forge.domain import Domain
+from forge.model.params import TrainResult
 from forge.types import CaseResult, Task, Verdict
 
 
@@ -63,16 +62,6 @@ class ArithDomain(Domain):
         )
 
 
-@dataclass
-class FakeTrain:
-    adapter_dir: Path
-    losses: list
-    tokens_per_s: float = 100.0
-    peak_memory_mb: float = 10.0
-    seconds: float = 0.1
-    iters: int = 2
-
-
 class ScriptedLM:
     """Deterministic completions by rule; counts calls; can fail on a chosen generate call."""
 
@@ -106,4 +95,6 @@ class ScriptedLM:
         self.train_examples = list(examples)
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "adapters.safetensors").write_bytes(b"")
-        return FakeTrain(adapter_dir=out_dir, losses=[(1, 2.0), (2, 1.0)])
+        return TrainResult(
+            adapter_dir=out_dir, losses=[(1, 2.0), (2, 1.0)], tokens_per_s=100.0, iters=2
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from forge.config import build_config
@@ -101,32 +103,44 @@ def _reference(path, train, held):
     return run_loop(_context(path, lm), path, train, held), lm.calls
 
 
-@pytest.mark.parametrize("fail_on_call", [1, 2, 3, 4, 5])
-def test_interrupted_run_resumes_without_losing_or_repeating_work(tmp_path, fail_on_call) -> None:
+def test_interrupted_run_resumes_without_losing_or_repeating_work(tmp_path) -> None:
+    """A run cut at each of its model calls resumes to the uninterrupted run's results."""
     train, held = _tasks()
-    reference, reference_calls = _reference(tmp_path / "ref", train, held)
+    reference = _reference(tmp_path / "ref", train, held)
+    reference_calls = reference[1]
+    assert reference_calls >= 4, "the run makes a model call in every generating phase"
+    for fail_on_call in range(1, reference_calls + 1):
+        _interrupt_and_resume(
+            tmp_path / f"cut-{fail_on_call}", train, held, fail_on_call, reference
+        )
+
+
+def _interrupt_and_resume(path: Path, train, held, fail_on_call: int, reference) -> None:
+    path.mkdir()
     first = ScriptedLM(fail_on_call=fail_on_call)
-    ctx = _context(tmp_path, first)
+    ctx = _context(path, first)
     with pytest.raises(KeyboardInterrupt):
-        run_loop(ctx, tmp_path, train, held)
+        run_loop(ctx, path, train, held)
     stored = {r["id"]: r["text"] for r in ctx.store.candidates()}
     trained = ctx.store.phase_status("train") == "done"
     ctx.store.close()
 
     second = ScriptedLM()
     second.trained = trained  # a resumed run reloads the run's adapter
-    ctx2 = _context(tmp_path, second)
-    summary = run_loop(ctx2, tmp_path, train, held)
+    ctx2 = _context(path, second)
+    summary = run_loop(ctx2, path, train, held)
     rows = ctx2.store.candidates()
+    ctx2.store.close()
     assert len(rows) == len({r["id"] for r in rows}), "no candidate is stored twice"
     assert all(stored[r["id"]] == r["text"] for r in rows if r["id"] in stored), (
         "stored work is kept"
     )
+    _, reference_calls = reference
     assert (first.calls - 1) + second.calls == reference_calls, (
-        "finished units are not generated again"
+        f"cut at call {fail_on_call}: finished units are not generated again"
     )
     for key in ("phases", "heldout", "pairs"):
-        assert summary[key] == reference[key]
+        assert summary[key] == reference[0][key], f"cut at call {fail_on_call}: {key} differ"
 
 
 def test_a_failing_event_hook_warns_once_and_the_run_goes_on(tmp_path) -> None:
@@ -154,3 +168,24 @@ def test_a_failing_event_hook_warns_once_and_the_run_goes_on(tmp_path) -> None:
         "Warning: plugin 'buggy' failed in candidate_verified: RuntimeError: observer bug "
         "(the run goes on; further errors not shown)"
     ]
+
+
+def test_search_starts_from_the_greedy_answer_and_skips_tasks_it_solved(tmp_path) -> None:
+    lm = ScriptedLM()
+    train, held = _tasks()
+    ctx = _context(tmp_path, lm)
+    summary = run_loop(ctx, tmp_path, train, held)
+    before = {r["task_id"]: r for r in ctx.store.candidates("before")}
+    search = ctx.store.candidates("search")
+    for task in [*train, *held]:
+        rows = [r for r in search if r["task_id"] == task.id]
+        seed = [r for r in rows if r["id"].endswith(":seed")]
+        assert len(seed) == 1 and seed[0]["parent_id"] == before[task.id]["id"]
+        assert seed[0]["text"] == before[task.id]["text"] and seed[0]["generation"] == 0
+        if before[task.id]["verdict"].public_ok:
+            assert rows == seed, f"{task.id} was solved greedily and must not be searched"
+        else:
+            assert len(rows) > 1
+    for split in ("phases", "heldout"):
+        assert summary[split]["search"]["passed"] >= summary[split]["before"]["passed"]
+        assert summary[split]["after_search"]["passed"] >= summary[split]["after"]["passed"]
