@@ -204,8 +204,12 @@ result = 'forked'
 
 
 def test_without_seccomp_escaped_processes_are_still_killed(host: Host) -> None:
-    """Fallback: fork works, but the lane (a subreaper) kills every descendant at verdict."""
-    with Sandbox(lanes=1, disable=("seccomp",)) as sb:
+    """Fallback: fork works, but the lane (a subreaper) kills every descendant at verdict.
+
+    ``nproc`` is disabled too: as non-root, RLIMIT_NPROC alone already stops the fork, and
+    this test is about what happens when nothing stops it.
+    """
+    with Sandbox(lanes=1, disable=("seccomp", "nproc")) as sb:
         assert "subreaper" in sb.isolation and "seccomp" not in sb.isolation
         r = sb.run(Job(EXEC, {"source": FORK_ESCAPE}))
         assert (r.status, r.value) == ("ok", "forked")
@@ -220,7 +224,7 @@ def test_without_seccomp_escaped_processes_are_still_killed(host: Host) -> None:
 
 def test_without_seccomp_a_timed_out_fork_tree_is_killed(host: Host) -> None:
     src = "import os\nfor _ in range(4):\n    os.fork()\nwhile True:\n    pass"
-    with Sandbox(lanes=1, disable=("seccomp",)) as sb:
+    with Sandbox(lanes=1, disable=("seccomp", "nproc")) as sb:
         r = sb.run(Job(EXEC, {"source": src}, Limits(wall_s=0.5)))
         assert (r.status, r.message) == ("timeout", "timed out after 0.5s")
         assert procs.descendants(sb.stats()["pids"][0]) == {}
