@@ -277,6 +277,7 @@ def build_summary(
         "adapter": ctx.store.get_meta("adapter"),
         "config": ctx.store.get_meta("config", {}),
         "headline": "hidden tests where tasks have them, else public tests",
+        "phase_list": list(ctx.store.get_meta("phase_list") or PHASES),
         "phases": {},
         "heldout": {},
         "pairs": None,

@@ -125,3 +125,45 @@ def test_run_killed_mid_search_resumes_to_a_full_report(tmp_path: Path) -> None:
     assert (run_dir / "report.html").stat().st_size > 1000
     assert (run_dir / "pairs.jsonl").exists()
     assert "Before" in output and "After" in output
+
+
+@pytest.mark.slow
+def test_eval_with_search_measures_without_training(tmp_path: Path) -> None:
+    """`forge eval --search`: greedy pass and search on the real model, nothing trained."""
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps(t) + "\n" for t in TASKS))
+    (tmp_path / "c.yaml").write_text(
+        "search: {population_size: 2, generations: 1, elites: 1, repairs_per_elite: 1, "
+        "max_tokens: 96}\n"
+    )
+    out = tmp_path / "runs"
+    proc = _forge(
+        "eval",
+        "--domain",
+        "code",
+        "--tasks",
+        str(tasks),
+        "--search",
+        "--config",
+        str(tmp_path / "c.yaml"),
+        "--out",
+        str(out),
+        cwd=tmp_path,
+    )
+    output, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, output
+    assert "3 tasks (evaluation: before, search)" in output
+    assert "Tasks (3)" in output and "Training" not in output and "Pairs:" not in output
+    (run_dir,) = out.glob("*-code-*")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["phase_list"] == ["before", "search"]
+    before, search = summary["phases"]["before"], summary["phases"]["search"]
+    assert before["total"] == search["total"] == 3
+    assert search["passed"] >= before["passed"], "the search starts from the greedy answer"
+    assert not (run_dir / "adapter").exists() and summary["train"] is None
+    seeds = (
+        sqlite3.connect(run_dir / "forge.db")
+        .execute("SELECT COUNT(*) FROM candidates WHERE phase='search' AND id LIKE '%:seed'")
+        .fetchone()[0]
+    )
+    assert seeds == 3

@@ -62,3 +62,27 @@ def test_duration() -> None:
 def test_no_heldout_tasks_leaves_the_block_out() -> None:
     summary = {"phases": {"before": stats(1, 2)}, "heldout": {"before": stats(0, 0)}}
     assert not any(line.startswith("Held-out") for line in summary_lines(summary))
+
+
+def test_an_evaluation_shows_only_its_phases_and_no_training() -> None:
+    summary = {
+        "phase_list": ["before", "search"],
+        "phases": {"before": stats(2, 24), "search": stats(3, 24)},
+        "heldout": {"before": None, "search": None},
+        "pairs": None,
+        "train": None,
+        "seconds": {"before": 125.0, "search": 827.0},
+    }
+    assert summary_lines(summary) == [
+        "Tasks (24)",
+        "  Before:        2/24 █░░░░░░░░░   8%",
+        "  Search:        3/24 █░░░░░░░░░  13%",
+        "Time: 15m52s",
+    ]
+
+
+def test_a_full_run_that_skips_after_search_still_reports_training() -> None:
+    summary = {"phase_list": ["before", "search", "pairs", "train", "after"], "phases": {}}
+    lines = summary_lines(summary)
+    assert lines[0] == "Training tasks" and "  After+search:  not run" in lines
+    assert lines[-1].startswith("Pairs: 0 repair + 0 rehearsal · Training: not run")

@@ -212,9 +212,13 @@ def execute(
         _check_same_tasks(store, train, heldout)
         phases = tuple(store.get_meta("phase_list") or phases or PHASES)
         store.set_meta("phase_list", list(phases))
-        click.echo(
-            f"forge run {run_dir.name}: domain {domain.name} v{domain.version}, "
+        counts = (
             f"{len(train)} training + {len(heldout)} held-out tasks"
+            if "train" in phases
+            else f"{len(train) + len(heldout)} tasks (evaluation: {', '.join(phases)})"
+        )
+        click.echo(
+            f"forge run {run_dir.name}: domain {domain.name} v{domain.version}, {counts}"
             + (" (resumed)" if resumed else "")
         )
         if lm is None:

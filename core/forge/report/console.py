@@ -6,7 +6,7 @@ then one footer line with pairs, training and total time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 PHASES: tuple[tuple[str, str], ...] = (
@@ -43,13 +43,18 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     """Return the final console summary for a run's ``summary.json`` dict.
 
     Phases that were skipped or not reached (absent or null) print as ``not run``; the
-    held-out block is left out when the run has no held-out tasks.
+    held-out block is left out when the run has no held-out tasks. An evaluation (a
+    ``phase_list`` without ``train``, as ``forge eval`` writes) shows only the phases it
+    runs, under "Tasks", and no pairs or training in the footer.
     """
-    lines = _block("Training tasks", summary.get("phases") or {})
+    planned = summary.get("phase_list")
+    evaluation = isinstance(planned, list) and "train" not in planned
+    shown = [(k, label) for k, label in PHASES if not evaluation or k in planned]
+    lines = _block("Tasks" if evaluation else "Training tasks", summary.get("phases") or {}, shown)
     heldout = summary.get("heldout") or {}
-    if any((_stats(heldout, key) or {}).get("total") for key, _ in PHASES):
-        lines += _block("Held-out tasks", heldout)
-    lines.append(_footer(summary))
+    if any((_stats(heldout, key) or {}).get("total") for key, _ in shown):
+        lines += _block("Held-out tasks", heldout, shown)
+    lines.append(_footer(summary, evaluation))
     return lines
 
 
@@ -59,9 +64,11 @@ def _stats(phases: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     return stats if isinstance(stats, Mapping) else None
 
 
-def _block(title: str, phases: Mapping[str, Any]) -> list[str]:
-    """Return the heading and one line per phase for one task split."""
-    present = [(label, _stats(phases, key)) for key, label in PHASES]
+def _block(
+    title: str, phases: Mapping[str, Any], shown: Sequence[tuple[str, str]] = PHASES
+) -> list[str]:
+    """Return the heading and one line per phase in ``shown`` for one task split."""
+    present = [(label, _stats(phases, key)) for key, label in shown]
     totals = [int(s.get("total", 0)) for _, s in present if s]
     heading = f"{title} ({max(totals)})" if totals else title
     width = max([4] + [len(f"{t}/{t}") for t in totals])
@@ -75,11 +82,15 @@ def _block(title: str, phases: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _footer(summary: Mapping[str, Any]) -> str:
-    """Return ``Pairs: ... · Training: ... · Time: ...``."""
+def _footer(summary: Mapping[str, Any], evaluation: bool = False) -> str:
+    """Return ``Pairs: ... · Training: ... · Time: ...`` (only the time for an evaluation)."""
     pairs = summary.get("pairs") or {}
-    parts = [f"Pairs: {pairs.get('repair', 0)} repair + {pairs.get('rehearsal', 0)} rehearsal"]
-    parts.append(f"Training: {_training(summary.get('train'))}")
+    parts = []
+    if not evaluation:
+        parts.append(
+            f"Pairs: {pairs.get('repair', 0)} repair + {pairs.get('rehearsal', 0)} rehearsal"
+        )
+        parts.append(f"Training: {_training(summary.get('train'))}")
     total = summary.get("total_seconds")
     if total is None:
         total = sum(v for v in (summary.get("seconds") or {}).values() if v)

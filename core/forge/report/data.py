@@ -161,6 +161,7 @@ def derive_summary(
         "adapter": store.get_meta("adapter"),
         "config": store.get_meta("config") or config,
         "headline": "hidden tests where tasks have them, else public",
+        "phase_list": store.get_meta("phase_list"),
         "derived": True,
         "partial": [n for n, r in records.items() if r["status"] != "done"],
     }
