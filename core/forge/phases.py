@@ -61,7 +61,7 @@ def sample(
     ctx: Context, requests: Sequence[Request], temperature: float, seed: int, label: str
 ) -> list[list[str]]:
     """Generate ``n`` completions for every request in one batched call, with a progress bar."""
-    from forge.model import SamplingParams
+    from forge.params import SamplingParams
 
     params = SamplingParams(
         temperature=temperature,

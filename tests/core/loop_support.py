@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from forge.domain import Domain
-from forge.model.params import TrainResult
+from forge.params import TrainResult
 from forge.types import CaseResult, Task, Verdict
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from forge.model.blas import ensure_fast_blas
-from forge.model.params import SamplingParams, TrainResult
 from forge.model.resolve import DEFAULT_MODEL
+from forge.params import SamplingParams, TrainResult
 
 ensure_fast_blas()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import mlx.core as mx
 from mlx_lm.models.cache import KVCache, make_prompt_cache
 
-from forge.model.params import SamplingParams
+from forge.params import SamplingParams
 
 PREFILL_CHUNK = 512
 TOP_CANDIDATES = 64  # nucleus sampling looks at the 64 most likely tokens (cheap partial sort)

@@ -14,7 +14,7 @@ from mlx_lm.utils import dequantize_model, load_model, load_tokenizer
 
 from forge.errors import ModelError
 from forge.model.generate import generate_batch
-from forge.model.params import SamplingParams
+from forge.params import SamplingParams
 
 
 def on_gpu() -> bool:

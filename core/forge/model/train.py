@@ -20,7 +20,7 @@ from mlx_lm.tuner.callbacks import TrainingCallback
 from mlx_lm.tuner.utils import linear_to_lora_layers
 
 from forge.errors import UsageError
-from forge.model.params import TrainResult
+from forge.params import TrainResult
 
 if TYPE_CHECKING:
     from forge.model.lm import LanguageModel

@@ -1,4 +1,4 @@
-"""Plain settings and results of the model layer (no MLX import, cheap to use anywhere)."""
+"""Plain settings and results shared by engines and trainers (no MLX import, cheap anywhere)."""
 
 from __future__ import annotations
 
