@@ -1,4 +1,5 @@
-# forge: `make demo` sets up and runs the main job; `make test` sets up and runs the tests.
+# forge: `make demo` sets up and runs the main job; `make test` sets up and runs the tests
+# (lint included: ruff, and mypy on core/).
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -9,14 +10,13 @@ setup:
 demo: setup
 	$(BIN)/forge run --domain code --quick
 
-test: setup
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: setup lint
 	$(BIN)/pytest -q
 
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format:
 	$(BIN)/ruff check --fix .
