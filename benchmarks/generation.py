@@ -142,7 +142,7 @@ def main() -> None:
     lengths = [len(t) for t in token_prompts]
     total = len(prompts) * args.samples
     print(
-        f"model {lm.name} ({lm.identity['dtype']}, {lm.identity['device']}); "
+        f"model {lm.model_name} ({lm.identity['dtype']}, {lm.identity['device']}); "
         f"{len(prompts)} prompts x {args.samples} samples = {total} sequences; "
         f"prompt tokens {min(lengths)}-{max(lengths)}; max_tokens {args.max_tokens}",
         flush=True,

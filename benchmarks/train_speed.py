@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import forge.model as fm
+from forge.model.train import train_lora
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generation import TASKS, repair_prompt  # noqa: E402
@@ -86,13 +87,14 @@ def main() -> None:
     ]
     lengths = [len(lm.encode_chat(e["messages"])) for e in examples]
     print(
-        f"model {lm.name} ({lm.identity['dtype']}, {lm.identity['device']}); "
+        f"model {lm.model_name} ({lm.identity['dtype']}, {lm.identity['device']}); "
         f"{len(examples)} examples, prompt tokens {min(lengths)}-{max(lengths)}; "
         f"iters {args.iters}, batch {args.batch_size}, LoRA layers {args.num_layers}, Adafactor"
     )
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
-        r = lm.train(
+        r = train_lora(
+            lm,
             examples,
             Path(out),
             iters=args.iters,

@@ -32,6 +32,10 @@ class ModelConfig:
 
     name: str = _f("smollm2-135m", "registry name, mlx-lm/Hugging Face folder, or .gguf file")
     adapter: str | None = _f(None, "LoRA adapter folder to start from (None = base model)")
+    engine: str = _f(
+        "auto",
+        "generation engine: auto (the fastest installed for this device), mlx, llamacpp, ...",
+    )
 
 
 @dataclass
@@ -77,8 +81,9 @@ class PairsConfig:
 
 @dataclass
 class TrainConfig:
-    """LoRA training on the pairs."""
+    """Training on the examples the PAIRS phase extracted."""
 
+    method: str = _f("lora", "training method (a registered trainer): lora")
     rank: int = _f(4, "LoRA rank")
     scale: float = _f(20.0, "LoRA scale (alpha)")
     dropout: float = _f(0.0, "LoRA dropout")
@@ -105,6 +110,15 @@ class SandboxConfig:
 
 
 @dataclass
+class ExecutorConfig:
+    """Where verification runs."""
+
+    name: str = _f(
+        "local", "verification executor (a registered one): local = this machine's lanes"
+    )
+
+
+@dataclass
 class RunConfig:
     """Everything a ``forge run`` needs. Saved as ``config.yaml`` in the run folder."""
 
@@ -116,6 +130,7 @@ class RunConfig:
     pairs: PairsConfig = field(default_factory=PairsConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     after_search: bool = _f(True, "run the search again with the adapter (AFTER-search phase)")
 
 
@@ -186,7 +201,12 @@ def _apply(target: Any, values: dict[str, Any], prefix: str) -> None:
         current = getattr(target, key)
         if dataclasses.is_dataclass(current):
             _apply(current, value, f"{path}.")
-        elif value is not None or _allows_none(hints[key]):
+        elif value is None and not _allows_none(hints[key]):
+            raise ConfigError(
+                f"Config key '{path}' is null; it needs {_type_name(hints[key])}.",
+                f"Give it a value, or delete the line to keep the default ({current!r}).",
+            )
+        else:
             setattr(target, key, _coerce(value, hints[key], path))
 
 

@@ -8,8 +8,6 @@ through these methods, so a new domain needs no change to forge's core.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from forge.types import Message, Task, Verdict
@@ -97,22 +95,10 @@ class Domain(abc.ABC):
         """Check ``artifact`` against ``task`` and return a :class:`Verdict`.
 
         Runs untrusted work only through ``sandbox``. Never raises for a wrong, crashing or
-        hostile answer; ``artifact=None`` gives an ``invalid`` verdict.
+        hostile answer; ``artifact=None`` gives an ``invalid`` verdict. forge calls it from
+        several threads at once (one batch per generation, fanned out by
+        :func:`forge.verifiers.verify_all`), so keep it free of shared mutable state.
         """
-
-    def verify_many(
-        self, items: Sequence[tuple[Task, str | None]], sandbox: Sandbox
-    ) -> list[Verdict]:
-        """Verify many artifacts; returns verdicts in the order of ``items``.
-
-        Called by the loop once per generation. The default runs :meth:`verify` on as many
-        threads as the sandbox has lanes, which keeps every lane busy; override only to
-        share work across items.
-        """
-        if len(items) <= 1:
-            return [self.verify(t, a, sandbox) for t, a in items]
-        with ThreadPoolExecutor(max_workers=max(1, getattr(sandbox, "lanes", 1) * 2)) as pool:
-            return list(pool.map(lambda item: self.verify(item[0], item[1], sandbox), items))
 
     @abc.abstractmethod
     def feedback(self, task: Task, verdict: Verdict, style: FeedbackStyle = "specific") -> str:

@@ -53,6 +53,25 @@ class Registry:
     loaders: dict[str, Callable[[str], list[Task]]] = field(default_factory=dict)
     loader_owner: dict[str, str] = field(default_factory=dict)
     verifiers: dict[str, list[Any]] = field(default_factory=dict)
+    engines: dict[str, Any] = field(default_factory=dict)
+    trainers: dict[str, Any] = field(default_factory=dict)
+    executors: dict[str, Any] = field(default_factory=dict)
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(kind, name) -> the plugin that registered an engine, trainer or executor."""
+
+    def copy(self) -> Registry:
+        """Return a copy whose dicts can be changed without touching this one."""
+        return Registry(
+            domains=dict(self.domains),
+            domain_owner=dict(self.domain_owner),
+            loaders=dict(self.loaders),
+            loader_owner=dict(self.loader_owner),
+            verifiers={k: list(v) for k, v in self.verifiers.items()},
+            engines=dict(self.engines),
+            trainers=dict(self.trainers),
+            executors=dict(self.executors),
+            owners=dict(self.owners),
+        )
 
 
 class PluginManager:
@@ -70,7 +89,8 @@ class PluginManager:
     def _trace_call(self, hook_name: str, impls: Any, kwargs: Any) -> None:
         if impls:
             names = ", ".join(repr(self.pm.get_name(i.plugin)) for i in impls)
-            trace(f"{hook_name}({', '.join(kwargs)}) -> plugins {names}")
+            noun = "plugin" if len(impls) == 1 else "plugins"
+            trace(f"{hook_name}({', '.join(kwargs)}) -> {noun} {names}")
 
     # ----- loading -------------------------------------------------------------------
     def load_entry_points(self) -> None:
@@ -81,7 +101,8 @@ class PluginManager:
                 continue
             if ep.name in self.plugins:
                 continue
-            info = PluginInfo(name=ep.name, module=ep.value, **_dist_info(ep))
+            dist, version = _dist_info(ep)
+            info = PluginInfo(name=ep.name, module=ep.value, dist=dist, version=version)
             self.plugins[ep.name] = info
             try:
                 module = ep.load()
@@ -96,6 +117,10 @@ class PluginManager:
         """Register a plugin object under ``name`` (used for entry points and by tests)."""
         info = info or self.plugins.setdefault(name, PluginInfo(name=name, module=repr(plugin)))
         self.plugins[name] = info
+        try:
+            hash(plugin)
+        except TypeError:  # pluggy calls one plugin at a time through sets of plugins
+            plugin = _Hashable(plugin)
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()
@@ -134,32 +159,17 @@ class PluginManager:
     def _collect(self) -> Registry:
         reg = Registry()
         for plugin_name, plugin in self.pm.list_name_plugin():
-            staged = Registry(
-                domains=dict(reg.domains),
-                domain_owner=dict(reg.domain_owner),
-                loaders=dict(reg.loaders),
-                loader_owner=dict(reg.loader_owner),
-                verifiers={k: list(v) for k, v in reg.verifiers.items()},
-            )
+            staged = reg.copy()
             try:
-                call_one(
-                    self.pm,
-                    plugin,
-                    "register_domains",
-                    register=_domain_register(staged, plugin_name),
-                )
-                call_one(
-                    self.pm,
-                    plugin,
-                    "register_task_loaders",
-                    register=_loader_register(staged, plugin_name),
-                )
-                call_one(
-                    self.pm,
-                    plugin,
-                    "register_verifiers",
-                    register=_verifier_register(staged, plugin_name),
-                )
+                for hook, register in (
+                    ("register_domains", _domain_register(staged, plugin_name)),
+                    ("register_task_loaders", _loader_register(staged, plugin_name)),
+                    ("register_verifiers", _verifier_register(staged, plugin_name)),
+                    ("register_engines", _class_register(staged, plugin_name, "engine")),
+                    ("register_trainers", _class_register(staged, plugin_name, "trainer")),
+                    ("register_executors", _class_register(staged, plugin_name, "executor")),
+                ):
+                    call_one(self.pm, plugin, hook, register=register)
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - one broken plugin must not break the others
                 info = self.plugins.setdefault(
                     plugin_name, PluginInfo(name=plugin_name, module=repr(plugin))
@@ -186,18 +196,49 @@ class PluginManager:
         return domains[name]
 
 
-def call_one(pm: pluggy.PluginManager, plugin: Any, hook_name: str, **kwargs: Any) -> list[Any]:
-    """Call hook ``hook_name`` on ``plugin`` only, so an error can be pinned on that plugin.
+class _Hashable:
+    """A hashable stand-in for a plugin object that cannot be hashed (it defines ``__eq__``
+    without ``__hash__``, like ``types.SimpleNamespace``): pluggy calls one plugin at a time
+    through sets of plugins. It holds the object's hook implementations as its own attributes."""
 
-    Each implementation gets only the arguments it names (pluggy's rule), and the results
-    are returned in call order.
+    def __init__(self, obj: object) -> None:
+        self._obj = obj
+        for name in dir(obj):
+            if not name.startswith("_") and callable(value := getattr(obj, name, None)):
+                setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return repr(self._obj)
+
+
+def call_one(pm: pluggy.PluginManager, plugin: Any, hook_name: str, **kwargs: Any) -> list[Any]:
+    """Call hook ``hook_name`` on ``plugin`` only, through pluggy, so an error can be pinned on
+    that plugin while tracing and ``wrapper=True`` implementations still apply.
+
+    Each implementation gets only the arguments it names (pluggy's rule); returns the
+    non-None results in call order.
     """
-    results = []
-    for impl in getattr(pm.hook, hook_name).get_hookimpls():
-        if impl.plugin is plugin:
-            trace(f"{hook_name}({', '.join(impl.argnames)}) -> plugin {pm.get_name(plugin)!r}")
-            results.append(impl.function(**{name: kwargs[name] for name in impl.argnames}))
-    return results
+    others = [p for p in pm.get_plugins() if p is not plugin]
+    return list(pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs))
+
+
+def fire(
+    pm: pluggy.PluginManager,
+    hook_name: str,
+    on_error: Callable[[str, Exception], None],
+    **kwargs: Any,
+) -> None:
+    """Call event hook ``hook_name`` on every plugin that implements it, one plugin at a time.
+
+    An observer's bug must never stop a run or lose its results, so a plugin that raises
+    is reported through ``on_error(plugin_name, exc)`` and the others still run.
+    """
+    owners = {impl.plugin_name: impl.plugin for impl in getattr(pm.hook, hook_name).get_hookimpls()}
+    for name, plugin in owners.items():
+        try:
+            call_one(pm, plugin, hook_name, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - observers cannot break the loop
+            on_error(name, exc)
 
 
 def trace(message: str) -> None:
@@ -268,12 +309,48 @@ def _loader_register(
 
 def _verifier_register(reg: Registry, owner: str) -> Callable[[str, Any], None]:
     def register(domain_name: str, verifier: Any) -> None:
-        if not callable(getattr(verifier, "check", None)) or not getattr(verifier, "name", ""):
+        name = getattr(verifier, "name", "")
+        if not callable(getattr(verifier, "check", None)) or not name or not isinstance(name, str):
             raise PluginError(
-                f"Plugin '{owner}' registered verifier {verifier!r} for '{domain_name}'; "
-                "a verifier needs a 'name' and a 'check(task, artifact, verdict, sandbox)' method."
+                f"Plugin '{owner}' registered verifier {verifier!r:.80} for '{domain_name}'; "
+                "a verifier needs a 'name' and a 'check(task, artifact, verdict, sandbox)' method "
+                "(see forge.protocols.Verifier)."
             )
         reg.verifiers.setdefault(domain_name, []).append(verifier)
+
+    return register
+
+
+_CLASS_NEEDS = {
+    "engine": ("missing", "auto_rank", "load", "generate", "with_adapter", "describe"),
+    "trainer": ("missing", "create", "train"),
+    "executor": ("missing", "create", "submit", "describe", "close"),
+}
+
+
+def _class_register(reg: Registry, owner: str, kind: str) -> Callable[[Any], None]:
+    """Return the ``register`` callable of ``register_<kind>s``: it takes a class."""
+    table = {"engine": reg.engines, "trainer": reg.trainers, "executor": reg.executors}[kind]
+
+    def register(cls: Any) -> None:
+        name = getattr(cls, "name", "")
+        lacking = [m for m in _CLASS_NEEDS[kind] if not callable(getattr(cls, m, None))]
+        if not isinstance(cls, type) or not name or not isinstance(name, str) or lacking:
+            why = (
+                f"it lacks {', '.join(lacking)}" if lacking else "it must be a class with a 'name'"
+            )
+            raise PluginError(
+                f"Plugin '{owner}' registered {kind} {cls!r:.80}, which does not follow "
+                f"forge.protocols.{kind.capitalize()}: {why}."
+            )
+        if name in table:
+            raise PluginError(
+                f"The {kind} '{name}' is registered twice: by plugin '{reg.owners[(kind, name)]}' "
+                f"and by plugin '{owner}'.",
+                "Uninstall one of them or restrict loading with FORGE_LOAD_PLUGINS.",
+            )
+        table[name] = cls
+        reg.owners[(kind, name)] = owner
 
     return register
 
@@ -285,11 +362,12 @@ def _entry_points() -> Iterable[metadata.EntryPoint]:
     return sorted(eps.get(ENTRY_POINT_GROUP, []), key=lambda e: e.name)  # pragma: no cover
 
 
-def _dist_info(ep: metadata.EntryPoint) -> dict[str, str]:
+def _dist_info(ep: metadata.EntryPoint) -> tuple[str, str]:
+    """Return the (distribution name, version) that provides ``ep`` ('' when unknown)."""
     dist = getattr(ep, "dist", None)
     if dist is None:
-        return {}
-    return {"dist": dist.metadata["Name"] or "", "version": dist.version or ""}
+        return "", ""
+    return dist.metadata["Name"] or "", dist.version or ""
 
 
 def _allowed_names() -> set[str] | None:
@@ -323,3 +401,9 @@ def reset_manager() -> None:
 def get_domain(name: str) -> Domain:
     """Return the installed domain called ``name`` (raises UnknownNameError with a suggestion)."""
     return get_manager().domain(name)
+
+
+def owner_of_domain(name: str) -> str:
+    """Return the name of the plugin that registered domain ``name`` ('' when unknown)."""
+    manager = _manager
+    return manager.registry().domain_owner.get(name, "") if manager is not None else ""

@@ -10,7 +10,7 @@ import json
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,14 @@ from forge.store import RunStore
 
 @dataclass
 class Run:
-    """Handle passed to event hooks: ``id``, ``dir``, ``domain`` (the name) and ``config``."""
+    """Handle passed to event hooks: ``id``, ``dir``, ``domain`` (the name), ``config`` and
+    ``phases`` (the names of the planned phases, in order)."""
 
     id: str
     dir: Path
     domain: str
     config: RunConfig
+    phases: list[str] = field(default_factory=list)
 
 
 def new_run_dir(out: Path, domain: str) -> Path:

@@ -1,25 +1,23 @@
 """Evolutionary search over a domain's artifacts: sample, verify, keep elites, repair with feedback.
 
 The search is domain-agnostic: it only calls the Domain contract. Each generation, every
-unsolved task's prompts are generated in one batch and verified in one batch.
+unsolved task's prompts are generated in one batch and verified in one batch, and stored as
+one unit. It only ever looks at *public* checks: the score and the stop rule never use
+hidden tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from forge.types import Candidate, Message, Task, Verdict
+from forge.attempts import Request, load_attempts, sample, verify_and_store
+from forge.types import Attempt, Message, Task, best
 
-
-@dataclass
-class Entry:
-    """One verified candidate with its score and the feedback the model would see."""
-
-    candidate: Candidate
-    verdict: Verdict
-    score: float
-    feedback: str
+if TYPE_CHECKING:
+    from forge.phases import Phase
+    from forge.session import Session
 
 
 @dataclass
@@ -27,51 +25,36 @@ class TaskState:
     """Everything the search has verified for one task so far."""
 
     task: Task
-    entries: list[Entry] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
 
     @property
-    def solved_generation(self) -> int | None:
-        """The first generation with a candidate passing every public test, or None."""
-        gens = [e.candidate.generation for e in self.entries if e.verdict.public_ok]
+    def public_solved_generation(self) -> int | None:
+        """The first generation with an attempt passing every public check, or None."""
+        gens = [a.candidate.generation for a in self.attempts if a.verdict.public_ok]
         return min(gens) if gens else None
 
     @property
-    def solved(self) -> bool:
-        """True once any candidate passed every public test (the search stops for this task)."""
-        return self.solved_generation is not None
+    def public_solved(self) -> bool:
+        """True once any attempt passed every public check (the search stops for this task)."""
+        return self.public_solved_generation is not None
 
-    def best(self) -> Entry | None:
-        """The entry the search returns: highest public score, earliest on ties."""
-        ranked = self.ranked()
-        return ranked[0] if ranked else None
+    def best(self) -> Attempt | None:
+        """The attempt the search returns (see :func:`forge.types.best`)."""
+        return best(self.attempts)
 
-    def ranked(self) -> list[Entry]:
-        """Entries by descending score (stable: earlier candidates first on ties)."""
-        return sorted(self.entries, key=lambda e: -e.score)
-
-    def elites(self, k: int) -> list[Entry]:
-        """The best ``k`` entries with distinct, non-empty artifacts."""
+    def elites(self, k: int) -> list[Attempt]:
+        """The best ``k`` attempts with distinct, non-empty artifacts."""
         seen: set[str] = set()
-        out: list[Entry] = []
-        for entry in self.ranked():
-            art = (entry.candidate.artifact or "").strip()
+        out: list[Attempt] = []
+        for attempt in sorted(self.attempts, key=lambda a: -a.score):
+            art = (attempt.candidate.artifact or "").strip()
             if not art or art in seen:
                 continue
             seen.add(art)
-            out.append(entry)
+            out.append(attempt)
             if len(out) == k:
                 break
         return out
-
-
-@dataclass(frozen=True)
-class Request:
-    """A prompt to sample ``n`` times for one task, with the parent it repairs (if any)."""
-
-    task: Task
-    messages: list[Message]
-    n: int
-    parent_id: str | None = None
 
 
 def plan_generation(
@@ -81,7 +64,7 @@ def plan_generation(
     elites: int,
     repairs_per_elite: int,
     first_prompt: Callable[[Task], list[Message]],
-    repair_prompt: Callable[[Task, Entry], list[Message]],
+    repair_prompt: Callable[[Task, Attempt], list[Message]],
 ) -> list[Request]:
     """Return the generation's prompts: fresh samples at generation 0, repairs of elites after.
 
@@ -90,19 +73,92 @@ def plan_generation(
     """
     requests: list[Request] = []
     for state in states:
-        if state.solved:
+        if state.public_solved:
             continue
         chosen = state.elites(elites) if generation > 0 else []
         if not chosen:
             requests.append(Request(state.task, first_prompt(state.task), population_size))
             continue
-        for entry in chosen:
+        for attempt in chosen:
             requests.append(
                 Request(
                     state.task,
-                    repair_prompt(state.task, entry),
+                    repair_prompt(state.task, attempt),
                     repairs_per_elite,
-                    parent_id=entry.candidate.id,
+                    parent_id=attempt.candidate.id,
                 )
             )
     return requests
+
+
+def run_search(
+    session: Session, phase: Phase, tasks: Sequence[Task], seeds: dict[str, Attempt]
+) -> list[TaskState]:
+    """Run the evolutionary search on ``tasks``; each generation is one stored unit.
+
+    ``seeds`` (task id -> an earlier phase's greedy answer) join generation 0 as stored
+    copies of that attempt, so the search never reports less than the single pass and a
+    task the greedy answer already solves is not searched again. Generations already
+    stored (from an interrupted session) are loaded, not repeated.
+    """
+    cfg = session.config.search
+    engine = session.engine(phase.name)
+    stored = load_attempts(session.store, phase.name, tasks)
+    states = [TaskState(t, stored[t.id]) for t in tasks]
+    by_id = {s.task.id: s for s in states}
+    for gen in range(cfg.generations + 1):
+        unit = f"gen-{gen}"
+        if session.store.unit_done(phase.name, unit):
+            continue
+        seeded = seed_attempts(phase.name, tasks, seeds) if gen == 0 else []
+        for attempt in seeded:
+            by_id[attempt.candidate.task_id].attempts.append(attempt)
+        reqs = plan_generation(
+            states,
+            gen,
+            cfg.population_size,
+            cfg.elites,
+            cfg.repairs_per_elite,
+            session.domain.build_prompt,
+            lambda task, a: session.repair_prompt(task, a),
+        )
+        if not reqs:
+            if seeded:
+                session.store.commit_unit(phase.name, unit, seeded)
+            break
+        seed = generation_seed(session.config.seed, phase.name, gen)
+        texts = sample(
+            session, engine, reqs, cfg.temperature, seed, f"{phase.name} gen {gen}: generating"
+        )
+        for attempt in verify_and_store(session, phase.name, unit, reqs, texts, gen, seeded):
+            by_id[attempt.candidate.task_id].attempts.append(attempt)
+        solved = sum(s.public_solved for s in states)
+        session.echo(f"  generation {gen}: {solved}/{len(states)} tasks pass their public tests")
+    return states
+
+
+def generation_seed(seed: int, phase: str, generation: int) -> int:
+    """Return the sampling seed of one search generation.
+
+    The phase enters through the length of its name (6 for ``search``, 12 for
+    ``after_search``): the formula of forge's first version, kept so seeded runs reproduce.
+    """
+    return (seed * 1000 + generation * 17 + len(phase)) % (2**31)
+
+
+def seed_attempts(phase: str, tasks: Sequence[Task], seeds: dict[str, Attempt]) -> list[Attempt]:
+    """Copies of the seed answers as generation-0 attempts of ``phase`` (parent: the original)."""
+    out = []
+    for task in tasks:
+        seed = seeds.get(task.id)
+        if seed is None:
+            continue
+        cand = replace(
+            seed.candidate,
+            id=f"{phase}:{task.id}:g0:seed",
+            generation=0,
+            parent_id=seed.candidate.id,
+            phase=phase,
+        )
+        out.append(replace(seed, candidate=cand))
+    return out

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from forge.errors import StoreError
-from forge.types import Candidate, RepairPair, Task, Verdict
+from forge.types import Attempt, Candidate, Task, TrainingExample, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: training examples keep the rejected answer (preference training); 1 is migrated on open."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,7 +39,8 @@ CREATE TABLE IF NOT EXISTS candidates (
 CREATE INDEX IF NOT EXISTS candidates_by_phase ON candidates (phase, task_id, generation);
 CREATE TABLE IF NOT EXISTS pairs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL, kind TEXT NOT NULL,
-    messages TEXT NOT NULL, target TEXT NOT NULL, weak_score REAL, strong_score REAL);
+    messages TEXT NOT NULL, target TEXT NOT NULL, weak_score REAL, strong_score REAL,
+    rejected TEXT);
 CREATE TABLE IF NOT EXISTS train_log (iter INTEGER PRIMARY KEY, loss REAL NOT NULL);
 """
 
@@ -60,11 +62,24 @@ class RunStore:
                 "Is this a forge run folder? Start a new run instead.",
             ) from None
         version = self.get_meta("schema_version")
-        if version is None:
+        if version == 1:
+            self._migrate_from_1()
+        elif version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
-        elif int(version) != SCHEMA_VERSION:
+        elif version != SCHEMA_VERSION:
             raise StoreError(
-                f"Run store '{self.path}' has schema {version}; this forge reads {SCHEMA_VERSION}."
+                f"Run store '{self.path}' has schema {version}; this forge reads {SCHEMA_VERSION}.",
+                "Use the forge version that made the run, or start a new run.",
+            )
+
+    def _migrate_from_1(self) -> None:
+        """Add the column schema 2 introduced (a run made by forge 0.1 resumes unchanged)."""
+        with self.transaction() as db:
+            cols = {r[1] for r in db.execute("PRAGMA table_info(pairs)")}
+            if "rejected" not in cols:
+                db.execute("ALTER TABLE pairs ADD COLUMN rejected TEXT")
+            db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
 
     def close(self) -> None:
@@ -163,14 +178,18 @@ class RunStore:
         return self.db.execute(q, (phase, unit)).fetchone() is not None
 
     # ----- candidates --------------------------------------------------------------------
-    def commit_unit(
-        self, phase: str, unit: str, rows: Iterable[tuple[Candidate, Verdict, float, str]]
-    ) -> None:
-        """Store a unit's candidates with their verdicts, score and feedback, and mark it done."""
+    def commit_unit(self, phase: str, unit: str, attempts: Iterable[Attempt]) -> None:
+        """Store a unit's attempts (candidate, verdict, score, feedback) and mark the unit done."""
         now = time.time()
         with self.transaction() as db:
-            for cand, verdict, score, feedback in rows:
-                hp = sum(c.passed for c in verdict.hidden)
+            for attempt in attempts:
+                cand, verdict, score, feedback = (
+                    attempt.candidate,
+                    attempt.verdict,
+                    attempt.score,
+                    attempt.feedback,
+                )
+                hidden_passed = sum(c.passed for c in verdict.hidden)
                 db.execute(
                     "INSERT OR REPLACE INTO candidates VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
@@ -185,7 +204,7 @@ class RunStore:
                         score,
                         verdict.passed,
                         verdict.total,
-                        hp,
+                        hidden_passed,
                         len(verdict.hidden),
                         feedback,
                         json.dumps(verdict.to_dict()),
@@ -208,37 +227,61 @@ class RunStore:
             out.append(d)
         return out
 
-    # ----- pairs and training ----------------------------------------------------------
-    def save_pairs(self, pairs: Iterable[RepairPair]) -> None:
-        """Replace the run's pairs atomically (the phase record marks PAIRS done)."""
+    def attempts(self, phase: str | None = None) -> list[Attempt]:
+        """Return stored attempts (of ``phase``, or all), oldest first."""
+        return [
+            Attempt(
+                Candidate(
+                    id=r["id"],
+                    task_id=r["task_id"],
+                    text=r["text"],
+                    artifact=r["artifact"],
+                    generation=r["generation"],
+                    parent_id=r["parent_id"],
+                    phase=r["phase"],
+                ),
+                r["verdict"],
+                r["score"],
+                r["feedback"],
+            )
+            for r in self.candidates(phase)
+        ]
+
+    # ----- training examples -------------------------------------------------------------
+    def save_examples(self, examples: Iterable[TrainingExample]) -> None:
+        """Replace the run's training examples atomically (the phase record marks PAIRS done)."""
         with self.transaction() as db:
             db.execute("DELETE FROM pairs")
-            for p in pairs:
+            for e in examples:
                 db.execute(
-                    "INSERT INTO pairs (task_id, kind, messages, target, weak_score, strong_score) VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO pairs (task_id, kind, messages, target, weak_score, strong_score,"
+                    " rejected) VALUES (?,?,?,?,?,?,?)",
                     (
-                        p.task_id,
-                        p.kind,
-                        json.dumps(list(p.messages)),
-                        p.target,
-                        p.weak_score,
-                        p.strong_score,
+                        e.task_id,
+                        e.kind,
+                        json.dumps(list(e.prompt)),
+                        e.chosen,
+                        e.rejected_score,
+                        e.chosen_score,
+                        e.rejected,
                     ),
                 )
 
-    def pairs(self) -> list[RepairPair]:
-        """Return the run's repair and rehearsal pairs."""
+    def examples(self) -> list[TrainingExample]:
+        """Return the run's training examples in the order they were saved."""
         rows = self.db.execute(
-            "SELECT task_id, kind, messages, target, weak_score, strong_score FROM pairs ORDER BY id"
+            "SELECT task_id, kind, messages, target, weak_score, strong_score, rejected "
+            "FROM pairs ORDER BY id"
         )
         return [
-            RepairPair(
+            TrainingExample(
                 task_id=r[0],
                 kind=r[1],
-                messages=tuple(json.loads(r[2])),
-                target=r[3],
-                weak_score=r[4],
-                strong_score=r[5],
+                prompt=tuple(json.loads(r[2])),
+                chosen=r[3],
+                rejected_score=r[4] if r[4] is not None else 0.0,
+                chosen_score=r[5] if r[5] is not None else 1.0,
+                rejected=r[6],
             )
             for r in rows
         ]

@@ -6,14 +6,20 @@ slice: ``humaneval[40:48]``, ``humaneval[:5]``, ``humaneval[HumanEval/3,HumanEva
 
 from __future__ import annotations
 
+import math
+import random
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from forge.domain import Domain
-from forge.errors import TaskFormatError, UnknownNameError
+from forge.errors import TaskFormatError, UnknownNameError, UsageError
 from forge.plugins import PluginManager, get_manager
 from forge.types import Task
+
+if TYPE_CHECKING:
+    from forge.config import RunConfig
 
 _SPEC = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(?:\[(?P<sel>[^\]]*)\])?$")
 
@@ -90,3 +96,39 @@ def check_unique(tasks: Sequence[Task], where: str) -> None:
                 f"Task id '{t.id}' appears twice in {where}.", "Task ids must be unique."
             )
         seen.add(t.id)
+
+
+def split_tasks(
+    tasks: Sequence[Task], heldout: Sequence[Task] | float, seed: int
+) -> tuple[list[Task], list[Task]]:
+    """Return ``(train, heldout)``: a seeded random fraction of ``tasks``, or the given held-out tasks.
+
+    Given held-out tasks are removed from the training side when ids overlap, so a task is
+    never both trained on and held out.
+    """
+    if not isinstance(heldout, (int, float)):
+        ids = {t.id for t in heldout}
+        return [t for t in tasks if t.id not in ids], list(heldout)
+    order = list(tasks)
+    random.Random(seed).shuffle(order)
+    k = math.ceil(len(order) * float(heldout)) if heldout > 0 else 0
+    if len(order) >= 2:
+        k = min(max(k, 1 if heldout > 0 else 0), len(order) - 1)
+    held_ids = {t.id for t in order[:k]}
+    return [t for t in tasks if t.id not in held_ids], [t for t in tasks if t.id in held_ids]
+
+
+def prepare_tasks(domain: Domain, config: RunConfig) -> tuple[list[Task], list[Task]]:
+    """Load, split and limit the tasks ``config`` names (the same result on every call)."""
+    tasks = load_tasks(domain, config.tasks.source)
+    check_unique(tasks, config.tasks.source or f"the built-in {domain.name} tasks")
+    held = config.tasks.heldout
+    held_arg = held if isinstance(held, float) else load_tasks(domain, held)
+    train, heldout = split_tasks(tasks, held_arg, config.seed)
+    if config.tasks.limit is not None:
+        train = train[: config.tasks.limit]
+    if config.tasks.heldout_limit is not None:
+        heldout = heldout[: config.tasks.heldout_limit]
+    if not train and not heldout:
+        raise UsageError("No tasks to run.", "Check --tasks and the task limits in the config.")
+    return train, heldout

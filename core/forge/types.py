@@ -1,14 +1,16 @@
-"""The plain data that flows through forge: tasks, candidates, verdicts and repair pairs.
+"""The plain data that flows through forge: tasks, candidates, verdicts, attempts, examples.
 
 All are frozen dataclasses holding plain data only, so they can be stored, compared
-and sent between processes. Domain-specific content lives in ``Task.data``.
+and sent between processes. Domain-specific content lives in ``Task.data``. The types a
+plugin builds (:class:`Verdict`, :class:`CaseResult`, :class:`Task`) check their fields
+when they are made, so a plugin's mistake is reported where it happens, naming the field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Message = dict[str, str]
 """One chat message: ``{"role": "system" | "user" | "assistant", "content": "..."}``."""
@@ -24,17 +26,8 @@ Status = Literal[
     "invalid",  # no artifact could be extracted from the completion
     "rejected",  # refused before running (unsafe or disallowed)
 ]
-STATUSES: tuple[str, ...] = (
-    "passed",
-    "failed",
-    "error",
-    "timeout",
-    "memory",
-    "output_limit",
-    "crash",
-    "invalid",
-    "rejected",
-)
+STATUSES: tuple[str, ...] = get_args(Status)
+"""Every verdict status, in the order above."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +44,14 @@ class Task:
     data: Mapping[str, Any] = field(default_factory=dict)
     difficulty: int = 1
     source: str = ""
+
+    def __post_init__(self) -> None:
+        _need(self, "id", str, nonempty=True)
+        _need(self, "domain", str)
+        _need(self, "prompt", str)
+        _need(self, "data", Mapping)
+        _need(self, "difficulty", int)
+        _need(self, "source", str)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the task as JSON-ready plain data."""
@@ -69,6 +70,12 @@ class CaseResult:
     message: str = ""
     hidden: bool = False
 
+    def __post_init__(self) -> None:
+        _need(self, "name", str)
+        _need(self, "passed", bool)
+        _need(self, "message", str)
+        _need(self, "hidden", bool)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the case as JSON-ready plain data (values shown with ``repr`` where needed)."""
         return {k: _plain(v) for k, v in asdict(self).items()}
@@ -83,12 +90,35 @@ class Verdict:
     ``isolation`` names the sandbox layers that were active.
     """
 
-    status: str
+    status: Status
     cases: tuple[CaseResult, ...] = ()
     message: str = ""
     duration_s: float = 0.0
     isolation: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise TypeError(
+                f"Verdict.status must be one of {', '.join(STATUSES)}, not {self.status!r}"
+            )
+        if isinstance(self.cases, str) or not isinstance(self.cases, (tuple, list)):
+            hint = " (pass text as message=...)" if isinstance(self.cases, str) else ""
+            raise TypeError(
+                f"Verdict.cases must be a tuple of CaseResult, not {_kind(self.cases)}{hint}"
+            )
+        if not all(type(c) is CaseResult for c in self.cases):
+            bad = next(c for c in self.cases if type(c) is not CaseResult)
+            raise TypeError(f"Verdict.cases must hold CaseResult objects, not {_kind(bad)}")
+        object.__setattr__(self, "cases", tuple(self.cases))
+        _need(self, "message", str)
+        _need(self, "duration_s", float)
+        if isinstance(self.isolation, str) or not all(isinstance(x, str) for x in self.isolation):
+            raise TypeError(
+                f"Verdict.isolation must be a tuple of str, not {_kind(self.isolation)}"
+            )
+        object.__setattr__(self, "isolation", tuple(self.isolation))
+        _need(self, "extra", Mapping)
 
     @property
     def public(self) -> tuple[CaseResult, ...]:
@@ -177,25 +207,70 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class RepairPair:
-    """A training example: show the weak artifact and its feedback, target the stronger one."""
+class Attempt:
+    """One verified candidate: the record the loop, the store and the report all share.
+
+    ``score`` is the domain's ranking of the verdict (public checks only); ``feedback`` is the
+    text the model would see in a repair prompt.
+    """
+
+    candidate: Candidate
+    verdict: Verdict
+    score: float
+    feedback: str
+
+    @property
+    def solved(self) -> bool:
+        """True when every headline check passed (hidden ones where the task has them) and every
+        public check too: what "solved" means in every count forge reports."""
+        v = self.verdict
+        passed, total = v.headline()
+        return total > 0 and passed == total and v.status in ("passed", "failed") and v.public_ok
+
+
+def best(attempts: Sequence[Attempt]) -> Attempt | None:
+    """Return the attempt the search would pick: highest score, earliest on ties (None if empty).
+
+    The score uses public checks only, so the choice never peeks at hidden tests; every
+    summary, table and chart counts this attempt.
+    """
+    top: Attempt | None = None
+    for attempt in attempts:
+        if top is None or attempt.score > top.score:
+            top = attempt
+    return top
+
+
+ExampleKind = Literal["repair", "rehearsal", "rft"]
+"""``repair``: fix a weak answer shown with its feedback; ``rehearsal``: a solved task's
+first-attempt prompt with its passing answer; ``rft``: a first-attempt prompt with one of the
+model's own verified answers (rejection-sampling fine-tuning)."""
+
+
+@dataclass(frozen=True)
+class TrainingExample:
+    """One training example: a prompt, the chosen (verified better) answer, and where there is
+    one, a rejected (worse) answer to the same prompt, so preference training needs no other
+    record. Scores are the domain's scores of the two answers."""
 
     task_id: str
-    messages: tuple[Message, ...]
-    target: str
-    weak_score: float = 0.0
-    strong_score: float = 1.0
-    kind: Literal["repair", "rehearsal"] = "repair"
+    prompt: tuple[Message, ...]
+    chosen: str
+    rejected: str | None = None
+    chosen_score: float = 1.0
+    rejected_score: float = 0.0
+    kind: ExampleKind = "repair"
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the pair in the JSONL form ``forge train`` reads."""
+        """Return the example as one line of ``pairs.jsonl`` (the form ``forge train`` reads)."""
         return {
             "task_id": self.task_id,
             "kind": self.kind,
-            "messages": list(self.messages),
-            "target": self.target,
-            "weak_score": self.weak_score,
-            "strong_score": self.strong_score,
+            "prompt": list(self.prompt),
+            "chosen": self.chosen,
+            "rejected": self.rejected,
+            "chosen_score": self.chosen_score,
+            "rejected_score": self.rejected_score,
         }
 
 
@@ -212,3 +287,25 @@ def _plain(value: Any) -> Any:
     if type(value) is dict and all(type(k) is str for k in value):
         return {k: _plain(v) for k, v in value.items()}
     return repr(value)
+
+
+def _kind(value: Any) -> str:
+    """Return ``type 'value'`` for error messages, cut short."""
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '...' if len(text) > 40 else text}"
+
+
+def _need(obj: Any, name: str, kind: type, nonempty: bool = False) -> None:
+    """Raise TypeError unless field ``name`` of ``obj`` is a ``kind`` (ints count as floats)."""
+    value = getattr(obj, name)
+    if kind is float and type(value) is int:
+        object.__setattr__(obj, name, float(value))
+        return
+    if kind is bool and type(value).__name__ == "bool_":  # numpy's bool, from a comparison
+        object.__setattr__(obj, name, bool(value))
+        return
+    if kind is int and type(value) is bool or not isinstance(value, kind):
+        want = kind.__name__
+        raise TypeError(f"{type(obj).__name__}.{name} must be {want}, not {_kind(value)}")
+    if nonempty and not value:
+        raise TypeError(f"{type(obj).__name__}.{name} must not be empty")

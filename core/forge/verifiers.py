@@ -1,18 +1,28 @@
-"""Run a domain's verification plus the extra verifiers plugins attached to it.
+"""Verification fan-out: a domain's own verification plus the extra verifiers attached to it.
 
-Extra verifiers come from the ``register_verifiers`` hook. Each gets the domain's verdict
-and may return its own; :func:`combine` merges the two so that a failing extra check
-turns a pass into ``failed`` and its cases appear (named after the verifier) in feedback.
+:func:`verify_all` is the one place items are verified, whoever asks (the loop through an
+executor, ``forge verify``, a Ray worker, the contract tests): it runs ``domain.verify`` on
+as many threads as the sandbox has lanes, then each extra verifier from the
+``register_verifiers`` hook, and never raises for what a plugin or a candidate does: a
+domain that raises gives an ``error`` verdict naming it. :func:`combine` merges an extra
+verifier's verdict so that a failing check turns a pass into ``failed``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
-from forge.domain import Domain
 from forge.types import CaseResult, Task, Verdict
+
+if TYPE_CHECKING:
+    from forge.domain import Domain
+    from forge.protocols import Verifier
+
+THREADS_PER_LANE = 2
+"""Verification threads per sandbox lane: one waits on a job while the next is prepared."""
 
 
 def combine(base: Verdict, extra: Verdict | None, verifier_name: str) -> Verdict:
@@ -46,30 +56,57 @@ def verify_all(
     domain: Domain,
     items: Sequence[tuple[Task, str | None]],
     sandbox: Any,
-    verifiers: Sequence[Any] = (),
+    verifiers: Sequence[Verifier] = (),
 ) -> list[Verdict]:
-    """Verify ``items`` with ``domain.verify_many``, then apply each extra verifier in order.
+    """Return one verdict per ``(task, artifact)`` item, in order, never raising for an item.
 
-    Called by ``forge verify`` and by every phase of the loop. A verifier that raises is
-    reported as a failed case naming it, never as a crash of forge.
+    Items run on ``THREADS_PER_LANE`` threads per sandbox lane, so every lane stays busy;
+    each item's extra verifiers run right after its own verification, on the same thread.
     """
-    verdicts = domain.verify_many(items, sandbox)
-    if not verifiers:
-        return verdicts
-    out = []
-    for (task, artifact), verdict in zip(items, verdicts, strict=True):
-        for verifier in verifiers:
-            if artifact is None:
-                continue
-            verdict = combine(
-                verdict, _run_one(verifier, task, artifact, verdict, sandbox), verifier.name
-            )
-        out.append(verdict)
-    return out
+    if len(items) <= 1:
+        return [verify_one(domain, t, a, sandbox, verifiers) for t, a in items]
+    workers = max(1, int(getattr(sandbox, "lanes", 1) or 1) * THREADS_PER_LANE)
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(
+            pool.map(lambda it: verify_one(domain, it[0], it[1], sandbox, verifiers), items)
+        )
 
 
-def _run_one(
-    verifier: Any, task: Task, artifact: str, verdict: Verdict, sandbox: Any
+def verify_one(
+    domain: Domain,
+    task: Task,
+    artifact: str | None,
+    sandbox: Any,
+    verifiers: Sequence[Verifier] = (),
+) -> Verdict:
+    """Return the verdict on one artifact: the domain's, combined with each extra verifier's."""
+    try:
+        verdict = domain.verify(task, artifact, sandbox)
+        if not isinstance(verdict, Verdict):
+            raise TypeError(f"verify() returned {type(verdict).__name__}, not a forge Verdict")
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug is a verdict, never a crash
+        return _plugin_error(domain, exc)
+    if artifact is None:
+        return verdict
+    for verifier in verifiers:
+        verdict = combine(
+            verdict, _run_extra(verifier, task, artifact, verdict, sandbox), verifier.name
+        )
+    return verdict
+
+
+def _plugin_error(domain: Domain, exc: Exception) -> Verdict:
+    """Return the ``error`` verdict for a domain whose verify() raised, naming its plugin."""
+    from forge.plugins import owner_of_domain
+
+    owner = owner_of_domain(domain.name)
+    who = f"domain '{domain.name}'" + (f" (plugin '{owner}')" if owner else "")
+    message = f"{who} failed while verifying: {type(exc).__name__}: {exc}"
+    return Verdict(status="error", message=message[:2000])
+
+
+def _run_extra(
+    verifier: Verifier, task: Task, artifact: str, verdict: Verdict, sandbox: Any
 ) -> Verdict | None:
     try:
         return verifier.check(task, artifact, verdict, sandbox)

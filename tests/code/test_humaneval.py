@@ -9,6 +9,7 @@ import pytest
 
 from forge.sandbox import JobResult
 from forge.types import Task
+from forge.verifiers import verify_all
 from forge_code.humaneval import loader
 from forge_code.humaneval.analyze import analyze_check
 from forge_code.humaneval.judge import judge_groups, parse_report
@@ -26,7 +27,7 @@ def canonical(task_id: str) -> str:
 def test_all_164_canonical_solutions_pass(domain, humaneval, forge_sandbox) -> None:
     assert len(humaneval) == 164
     items = [(task, canonical(tid)) for tid, task in humaneval.items()]
-    verdicts = domain.verify_many(items, forge_sandbox)
+    verdicts = verify_all(domain, items, forge_sandbox)
     failing = [t.id for (t, _), v in zip(items, verdicts, strict=True) if v.status != "passed"]
     assert failing == [], failing
     print(f"\nHumanEval canonical solutions passing converted tests: {164 - len(failing)}/164")

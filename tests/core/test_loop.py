@@ -1,4 +1,8 @@
-"""The loop's phases, pairs, held-out honesty and resume, on a deterministic domain and model."""
+"""The loop's phases, pairs, held-out honesty and resume, driven through the real Session.
+
+The domain, engine, trainer and executor are the deterministic test plugin of
+``loop_support``, registered through the plugin manager like any plugin.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,33 @@ from pathlib import Path
 
 import pytest
 
-from forge.config import build_config
-from forge.loop import PHASES, run_loop, split_tasks
-from forge.phases import Context
-from forge.store import RunStore
+from forge.phases import BY_NAME, PHASES, plan
+from forge.session import Session
+from forge.tasks import split_tasks
 
-from .loop_support import ArithDomain, ScriptedLM
+from .loop_support import ArithDomain, Script, ScriptedEngine, config, loop_plugin
 
 
-def _context(tmp_path, lm, **config):
-    store = RunStore(tmp_path / "forge.db")
-    cfg = build_config(
-        {
-            "search": {"population_size": 2, "generations": 2, "elites": 1, "repairs_per_elite": 1},
-            "train": {"min_pairs": 1},
-            **config,
-        }
-    )
-    return Context(
-        domain=ArithDomain(), lm=lm, sandbox=None, store=store, config=cfg, echo=lambda s: None
-    )
+@pytest.fixture(autouse=True)
+def _plugin():
+    with loop_plugin():
+        yield
+
+
+def _script(**kwargs) -> Script:
+    ScriptedEngine.script = Script(**kwargs)
+    return ScriptedEngine.script
+
+
+def _run(
+    out: Path, cfg=None, run_dir=None, phase_plan=None, echo=lambda s: None
+) -> tuple[dict, Path]:
+    with Session.open(cfg or config(), run_dir, out=out, plan=phase_plan, echo=echo) as session:
+        return session.run(), session.run_dir
 
 
 def _tasks():
-    tasks = ArithDomain().load_tasks(None)
-    return split_tasks(tasks, 0.25, seed=0)
+    return split_tasks(ArithDomain().load_tasks(None), 0.25, seed=0)
 
 
 def test_split_is_seeded_and_disjoint() -> None:
@@ -42,9 +48,9 @@ def test_split_is_seeded_and_disjoint() -> None:
 
 
 def test_full_loop_improves_and_keeps_heldout_out_of_training(tmp_path) -> None:
-    lm = ScriptedLM()
+    _script()
+    summary, run_dir = _run(tmp_path)
     train, held = _tasks()
-    summary = run_loop(_context(tmp_path, lm), tmp_path, train, held)
     odd_train = sum(t.data["a"] % 2 for t in train)
     assert summary["phases"]["before"] == {
         "passed": 6 - odd_train,
@@ -55,137 +61,134 @@ def test_full_loop_improves_and_keeps_heldout_out_of_training(tmp_path) -> None:
     assert summary["phases"]["search"]["passed"] == 6
     assert summary["phases"]["after"]["passed"] == 6 and summary["heldout"]["after"]["passed"] == 2
     assert summary["pairs"]["repair"] == odd_train
-    held_ids = {t.id for t in held}
-    assert lm.train_examples and all(held_ids.isdisjoint(str(e)) for e in lm.train_examples)
-    assert (tmp_path / "pairs.jsonl").read_text().count("\n") == summary["pairs"][
-        "repair"
-    ] + summary["pairs"]["rehearsal"]
-    assert set(summary["seconds"]) == set(PHASES)
+    lines = (run_dir / "pairs.jsonl").read_text().splitlines()
+    assert len(lines) == summary["pairs"]["repair"] + summary["pairs"]["rehearsal"]
+    assert set(summary["seconds"]) == {p.name for p in PHASES}
+    assert summary["partial"] == []
+
+
+def test_heldout_tasks_never_reach_training(tmp_path) -> None:
+    """No training example comes from a held-out task, and no held-out prompt is trained on."""
+    script = _script()
+    summary, _ = _run(tmp_path)
+    held = set(summary["tasks"]["heldout"])
+    assert len(held) == 2 and script.train_examples
+    assert not {e.task_id for e in script.train_examples} & held
+    held_prompts = [t.prompt for t in ArithDomain().load_tasks(None) if t.id in held]
+    for example in script.train_examples:
+        text = " ".join(m["content"] for m in example.prompt) + example.chosen
+        assert not any(p in text for p in held_prompts), example
+    # the held-out tasks were measured, so a leak would have had material to leak
+    assert summary["heldout"]["search"]["total"] == 2
 
 
 def test_repair_pair_prompt_shows_specific_feedback(tmp_path) -> None:
-    lm = ScriptedLM()
-    train, held = _tasks()
-    ctx = _context(tmp_path, lm)
-    run_loop(ctx, tmp_path, train, held)
-    repair = [p for p in ctx.store.pairs() if p.kind == "repair"]
-    assert (
-        repair
-        and "expected" in repair[0].messages[-1]["content"]
-        and "got" in repair[0].messages[-1]["content"]
-    )
+    _script()
+    with Session.open(config(), out=tmp_path, echo=lambda s: None) as session:
+        session.run()
+        repair = [e for e in session.store.examples() if e.kind == "repair"]
+    assert repair and "expected" in repair[0].prompt[-1]["content"]
+    assert "got" in repair[0].prompt[-1]["content"]
+    assert repair[0].rejected is not None and repair[0].rejected != repair[0].chosen
 
 
 def test_score_only_feedback_reaches_repair_prompts(tmp_path) -> None:
-    lm = ScriptedLM()
-    train, held = _tasks()
-    ctx = _context(
-        tmp_path,
-        lm,
-        **{"search": {"population_size": 2, "generations": 1, "feedback": "score-only"}},
-    )
-    run_loop(ctx, tmp_path, train, held, phases=("search", "pairs"))
-    prompt = ctx.store.pairs()[0].messages[-1]["content"]
+    _script()
+    cfg = config(search={"population_size": 2, "generations": 1, "feedback": "score-only"})
+    steps = (BY_NAME["before"], BY_NAME["search"], BY_NAME["pairs"])
+    with Session.open(cfg, out=tmp_path, plan=steps, echo=lambda s: None) as session:
+        session.run()
+        prompt = session.store.examples()[0].prompt[-1]["content"]
     assert "0/1" in prompt and "expected" not in prompt
 
 
 def test_too_few_pairs_skips_training_with_reason(tmp_path) -> None:
-    lm = ScriptedLM()
-    train, held = _tasks()
-    summary = run_loop(_context(tmp_path, lm, train={"min_pairs": 50}), tmp_path, train, held)
+    script = _script()
+    summary, _ = _run(tmp_path, config(train={"min_pairs": 50, "method": "scripted"}))
     assert summary["train"]["skipped"].startswith("only 3 repair pairs (train.min_pairs is 50)")
-    assert not lm.trained
+    assert not script.trained
+    assert all(a is None for a in script.adapters), "AFTER keeps the unchanged model"
 
 
-def _reference(path, train, held):
-    path.mkdir()
-    lm = ScriptedLM()
-    return run_loop(_context(path, lm), path, train, held), lm.calls
+def test_after_phases_use_the_trained_adapter_explicitly(tmp_path) -> None:
+    script = _script()
+    summary, run_dir = _run(tmp_path)
+    assert script.adapters[0] is None and script.adapters[-1] == run_dir / "adapter"
+    assert summary["adapter"] == str(run_dir / "adapter")
+
+
+def test_after_search_false_drops_the_phase(tmp_path) -> None:
+    _script()
+    cfg = config(after_search=False)
+    assert [p.name for p in plan(cfg)] == ["before", "search", "pairs", "train", "after"]
+    summary, _ = _run(tmp_path, cfg)
+    assert summary["phase_list"] == ["before", "search", "pairs", "train", "after"]
+    assert "after_search" not in summary["phases"] and "after_search" not in summary["seconds"]
 
 
 def test_interrupted_run_resumes_without_losing_or_repeating_work(tmp_path) -> None:
     """A run cut at each of its model calls resumes to the uninterrupted run's results."""
-    train, held = _tasks()
-    reference = _reference(tmp_path / "ref", train, held)
-    reference_calls = reference[1]
+    script = _script()
+    reference, _ = _run(tmp_path / "ref")
+    reference_calls = script.calls
     assert reference_calls >= 4, "the run makes a model call in every generating phase"
     for fail_on_call in range(1, reference_calls + 1):
         _interrupt_and_resume(
-            tmp_path / f"cut-{fail_on_call}", train, held, fail_on_call, reference
+            tmp_path / f"cut-{fail_on_call}", fail_on_call, reference, reference_calls
         )
 
 
-def _interrupt_and_resume(path: Path, train, held, fail_on_call: int, reference) -> None:
-    path.mkdir()
-    first = ScriptedLM(fail_on_call=fail_on_call)
-    ctx = _context(path, first)
-    with pytest.raises(KeyboardInterrupt):
-        run_loop(ctx, path, train, held)
-    stored = {r["id"]: r["text"] for r in ctx.store.candidates()}
-    trained = ctx.store.phase_status("train") == "done"
-    ctx.store.close()
-
-    second = ScriptedLM()
-    second.trained = trained  # a resumed run reloads the run's adapter
-    ctx2 = _context(path, second)
-    summary = run_loop(ctx2, path, train, held)
-    rows = ctx2.store.candidates()
-    ctx2.store.close()
-    assert len(rows) == len({r["id"] for r in rows}), "no candidate is stored twice"
-    assert all(stored[r["id"]] == r["text"] for r in rows if r["id"] in stored), (
-        "stored work is kept"
+def _interrupt_and_resume(
+    out: Path, fail_on_call: int, reference: dict, reference_calls: int
+) -> None:
+    first = _script(fail_on_call=fail_on_call)
+    with Session.open(config(), out=out, echo=lambda s: None) as session:
+        run_dir = session.run_dir
+        with pytest.raises(KeyboardInterrupt):
+            session.run()
+        stored = {a.candidate.id: a.candidate.text for a in session.store.attempts()}
+    first_calls = first.calls
+    second = _script()
+    summary, _ = _run(out, run_dir=run_dir)
+    with Session.open(config(), run_dir, echo=lambda s: None) as session:
+        attempts = session.store.attempts()
+    ids = [a.candidate.id for a in attempts]
+    assert len(ids) == len(set(ids)), "no candidate is stored twice"
+    assert all(
+        stored[a.candidate.id] == a.candidate.text for a in attempts if a.candidate.id in stored
     )
-    _, reference_calls = reference
-    assert (first.calls - 1) + second.calls == reference_calls, (
+    assert (first_calls - 1) + second.calls == reference_calls, (
         f"cut at call {fail_on_call}: finished units are not generated again"
     )
     for key in ("phases", "heldout", "pairs"):
-        assert summary[key] == reference[0][key], f"cut at call {fail_on_call}: {key} differ"
-
-
-def test_a_failing_event_hook_warns_once_and_the_run_goes_on(tmp_path) -> None:
-    import types
-
-    from forge.hookspecs import hookimpl
-    from forge.plugins import PluginManager
-
-    calls = []
-
-    def candidate_verified(candidate):
-        calls.append(candidate.id)
-        raise RuntimeError("observer bug")
-
-    pm = PluginManager()
-    pm.add_plugin(types.SimpleNamespace(candidate_verified=hookimpl(candidate_verified)), "buggy")
-    lines: list[str] = []
-    ctx = _context(tmp_path, ScriptedLM())
-    ctx.hook, ctx.echo = pm.hook, lines.append
-    train, held = _tasks()
-    summary = run_loop(ctx, tmp_path, train, held, phases=("before",))
-    assert summary["phases"]["before"]["total"] == 6 and len(calls) == 8
-    warnings = [ln for ln in lines if ln.startswith("Warning:")]
-    assert warnings == [
-        "Warning: plugin 'buggy' failed in candidate_verified: RuntimeError: observer bug "
-        "(the run goes on; further errors not shown)"
-    ]
+        assert summary[key] == reference[key], f"cut at call {fail_on_call}: {key} differ"
 
 
 def test_search_starts_from_the_greedy_answer_and_skips_tasks_it_solved(tmp_path) -> None:
-    lm = ScriptedLM()
-    train, held = _tasks()
-    ctx = _context(tmp_path, lm)
-    summary = run_loop(ctx, tmp_path, train, held)
-    before = {r["task_id"]: r for r in ctx.store.candidates("before")}
-    search = ctx.store.candidates("search")
-    for task in [*train, *held]:
-        rows = [r for r in search if r["task_id"] == task.id]
-        seed = [r for r in rows if r["id"].endswith(":seed")]
-        assert len(seed) == 1 and seed[0]["parent_id"] == before[task.id]["id"]
-        assert seed[0]["text"] == before[task.id]["text"] and seed[0]["generation"] == 0
-        if before[task.id]["verdict"].public_ok:
-            assert rows == seed, f"{task.id} was solved greedily and must not be searched"
+    _script()
+    with Session.open(config(), out=tmp_path, echo=lambda s: None) as session:
+        summary = session.run()
+        before = {a.candidate.task_id: a for a in session.store.attempts("before")}
+        search = session.store.attempts("search")
+        tasks = session.tasks
+    for task in tasks:
+        found = [a for a in search if a.candidate.task_id == task.id]
+        seed = [a for a in found if a.candidate.id.endswith(":seed")]
+        assert len(seed) == 1 and seed[0].candidate.parent_id == before[task.id].candidate.id
+        assert seed[0].candidate.text == before[task.id].candidate.text
+        if before[task.id].verdict.public_ok:
+            assert found == seed, f"{task.id} was solved greedily and must not be searched"
         else:
-            assert len(rows) > 1
+            assert len(found) > 1
     for split in ("phases", "heldout"):
         assert summary[split]["search"]["passed"] >= summary[split]["before"]["passed"]
         assert summary[split]["after_search"]["passed"] >= summary[split]["after"]["passed"]
+
+
+def test_evaluation_plan_runs_only_its_phases(tmp_path) -> None:
+    _script()
+    lines: list[str] = []
+    steps = (BY_NAME["before"], BY_NAME["search"])
+    summary, _ = _run(tmp_path, config(tasks={"heldout": 0.0}), phase_plan=steps, echo=lines.append)
+    assert summary["phase_list"] == ["before", "search"] and summary["pairs"] is None
+    assert lines[0].startswith("forge eval ") and "evaluation: before, search" in lines[0]

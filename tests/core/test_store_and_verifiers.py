@@ -8,8 +8,8 @@ import pytest
 
 from forge.errors import StoreError
 from forge.store import RunStore
-from forge.types import Candidate, CaseResult, RepairPair, Task, Verdict
-from forge.verifiers import combine
+from forge.types import Attempt, Candidate, CaseResult, Task, TrainingExample, Verdict
+from forge.verifiers import combine, verify_all
 
 
 def _verdict(passed: int, total: int, hidden: int = 0) -> Verdict:
@@ -26,12 +26,9 @@ def _verdict(passed: int, total: int, hidden: int = 0) -> Verdict:
 def test_units_are_atomic_and_idempotent(tmp_path) -> None:
     store = RunStore(tmp_path / "forge.db")
     cand = Candidate(id="search:a:g0:0", task_id="a", text="x", artifact="x", generation=0)
-    store.commit_unit(
-        "search", "gen-0", [(cand, _verdict(1, 2, hidden=1), 0.5, "input=[1] expected=1 got=-1")]
-    )
-    store.commit_unit(
-        "search", "gen-0", [(cand, _verdict(1, 2, hidden=1), 0.5, "input=[1] expected=1 got=-1")]
-    )
+    attempt = Attempt(cand, _verdict(1, 2, hidden=1), 0.5, "input=[1] expected=1 got=-1")
+    store.commit_unit("search", "gen-0", [attempt])
+    store.commit_unit("search", "gen-0", [attempt])
     rows = store.candidates("search")
     assert (
         len(rows) == 1
@@ -39,6 +36,7 @@ def test_units_are_atomic_and_idempotent(tmp_path) -> None:
         and not store.unit_done("search", "gen-1")
     )
     assert rows[0]["verdict"].passed == 1 and rows[0]["hidden_total"] == 1
+    assert store.attempts("search") == [attempt]
     with pytest.raises(RuntimeError), store.transaction() as db:
         db.execute("INSERT INTO units VALUES ('search', 'gen-1', 0)")
         raise RuntimeError("killed mid-unit")
@@ -59,8 +57,9 @@ def test_phases_tasks_pairs_and_log(tmp_path) -> None:
     store.add_phase_seconds("before", 2.0)
     store.finish_phase("before", 1.0, {"train": {"passed": 1}})
     assert store.phases()["before"]["seconds"] == 3.0 and store.phase_status("before") == "done"
-    store.save_pairs([RepairPair("a", ({"role": "user", "content": "fix"},), "good")])
-    assert store.pairs()[0].target == "good"
+    example = TrainingExample("a", ({"role": "user", "content": "fix"},), "good", "bad", 1.0, 0.2)
+    store.save_examples([example])
+    assert store.examples() == [example]
     store.save_train_log([(1, 2.0), (2, 1.5)])
     assert store.train_log() == [(1, 2.0), (2, 1.5)]
 
@@ -100,3 +99,38 @@ def test_extra_verifier_cannot_rescue_or_hide_a_broken_answer() -> None:
     out = combine(base, Verdict(status="passed"), "x")
     assert out.status == "timeout" and out.message == "timed out after 2.0s"
     assert combine(base, None, "x") is base
+
+
+def test_schema_1_store_is_migrated_and_keeps_its_pairs(tmp_path) -> None:
+    """A run made by forge 0.1 (no 'rejected' column) opens, keeps its pairs, gains the column."""
+    db = sqlite3.connect(tmp_path / "forge.db")
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "INSERT INTO meta VALUES ('schema_version', '1');"
+        "CREATE TABLE pairs (id INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL,"
+        " kind TEXT NOT NULL, messages TEXT NOT NULL, target TEXT NOT NULL, weak_score REAL,"
+        " strong_score REAL);"
+        "INSERT INTO pairs (task_id, kind, messages, target, weak_score, strong_score)"
+        " VALUES ('a', 'repair', '[]', 'good', 0.2, 1.0);"
+    )
+    db.commit()
+    db.close()
+    store = RunStore(tmp_path / "forge.db")
+    assert store.get_meta("schema_version") == 2
+    assert store.examples() == [TrainingExample("a", (), "good", None, 1.0, 0.2, "repair")]
+
+
+def test_domain_that_raises_gives_an_error_verdict_naming_it() -> None:
+    """A plugin's bug (here a Verdict built with a positional message) never escapes verify."""
+
+    class Broken:
+        name = "broken"
+
+        def verify(self, task, artifact, sandbox):
+            return Verdict("failed", "message")  # cases given a string: a plugin mistake
+
+    task = Task("t", "broken", "p")
+    [verdict] = verify_all(Broken(), [(task, "x")], None)  # type: ignore[arg-type]
+    assert verdict.status == "error"
+    assert verdict.message.startswith("domain 'broken' failed while verifying: TypeError: ")
+    assert "Verdict.cases must be a tuple of CaseResult, not str 'message'" in verdict.message

@@ -12,6 +12,7 @@ import forge.model as fm
 from forge.model.fetch import installed_member
 from forge.model.reference import reference_logits
 from forge.model.registry import REGISTRY
+from forge.model.train import train_lora
 
 pytestmark = pytest.mark.slow
 GREEDY = fm.SamplingParams(temperature=0.0, max_tokens=96)
@@ -65,8 +66,8 @@ def test_population_with_fence_stop(real_lm) -> None:
 def test_lora_steps_lower_loss_and_adapter_round_trips(tmp_path) -> None:
     lm = fm.load()
     example = {"messages": ADD, "target": "```python\ndef add(a, b):\n    return a + b\n```"}
-    result = lm.train(
-        [example] * 4, tmp_path / "adapter", learning_rate=1e-3, iters=3, batch_size=2
+    result = train_lora(
+        lm, [example] * 4, tmp_path / "adapter", learning_rate=1e-3, iters=3, batch_size=2
     )
     assert result.losses[-1][1] < result.losses[0][1]
     assert result.peak_memory_mb > 100 and result.tokens_per_s > 0

@@ -9,7 +9,7 @@ import pytest
 
 import forge.model as fm
 from forge.errors import ModelError, UsageError
-from forge.model.train import encode_example
+from forge.model.train import encode_example, train_lora
 
 EXAMPLE = {
     "messages": [{"role": "user", "content": "def add(a, b):"}],
@@ -28,7 +28,8 @@ def test_loss_covers_the_answer_only(tiny_lm) -> None:
 def test_training_lowers_loss_and_adapter_round_trips(tiny_lm, tiny_folder, tmp_path) -> None:
     seen: list[tuple[int, int, float]] = []
     out = tmp_path / "adapter"
-    result = tiny_lm.train(
+    result = train_lora(
+        tiny_lm,
         [EXAMPLE] * 4,
         out,
         rank=4,
@@ -53,15 +54,17 @@ def test_training_lowers_loss_and_adapter_round_trips(tiny_lm, tiny_folder, tmp_
 
 
 def test_adafactor_moves_zero_initialised_lora(tiny_lm, tmp_path: Path) -> None:
-    result = tiny_lm.train([EXAMPLE] * 2, tmp_path / "a", learning_rate=1e-2, iters=6, batch_size=2)
+    result = train_lora(
+        tiny_lm, [EXAMPLE] * 2, tmp_path / "a", learning_rate=1e-2, iters=6, batch_size=2
+    )
     assert result.losses[-1][1] < result.losses[0][1]
 
 
 def test_bad_optimizer_and_empty_examples(tiny_lm, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="Unknown optimizer 'lamb'"):
-        tiny_lm.train([EXAMPLE], tmp_path, optimizer="lamb")
+        train_lora(tiny_lm, [EXAMPLE], tmp_path, optimizer="lamb")
     with pytest.raises(UsageError, match="No training examples"):
-        tiny_lm.train([], tmp_path)
+        train_lora(tiny_lm, [], tmp_path)
 
 
 def test_missing_adapter_folder(tiny_folder: Path, tmp_path: Path) -> None:
@@ -97,7 +100,8 @@ def test_frozen_prefix_training_matches_training_through_every_layer(tiny_folder
     losses = {}
     for split in (True, False):
         lm = fm.load(str(tiny_folder))
-        result = lm.train(
+        result = train_lora(
+            lm,
             [EXAMPLE, other] * 2,
             tmp_path / str(split),
             num_layers=1,
@@ -118,5 +122,32 @@ def test_frozen_prefix_training_matches_training_through_every_layer(tiny_folder
 def test_every_layer_trained_means_no_frozen_prefix(tiny_lm, tmp_path) -> None:
     from forge.model.train import frozen_layers
 
-    tiny_lm.train([EXAMPLE] * 2, tmp_path / "a", num_layers=-1, iters=1, batch_size=2)
+    train_lora(tiny_lm, [EXAMPLE] * 2, tmp_path / "a", num_layers=-1, iters=1, batch_size=2)
     assert frozen_layers(tiny_lm.model) == 0
+
+
+def test_forge_train_uses_forge_runs_training_settings(tiny_folder, tmp_path, capsys) -> None:
+    """`forge train` reads TrainConfig like `forge run` (num_layers 16 by default, not all)."""
+    from forge.cli.main import main
+    from forge.pairs import write_jsonl
+    from forge.types import TrainingExample
+
+    pairs = tmp_path / "pairs.jsonl"
+    write_jsonl(pairs, [TrainingExample("t", tuple(EXAMPLE["messages"]), EXAMPLE["target"])] * 2)
+    (tmp_path / "one.yaml").write_text("train: {num_layers: 1, batch_size: 2}\n")
+    cases = (("default", [], min(16, 2)), ("one", ["--config", str(tmp_path / "one.yaml")], 1))
+    for name, extra, layers in cases:  # the tiny model has 2 layers; --config picks 1 of them
+        out = tmp_path / name
+        args = [
+            "train",
+            "--pairs",
+            str(pairs),
+            "--model",
+            str(tiny_folder),
+            "--adapter-out",
+            str(out),
+        ]
+        with pytest.raises(SystemExit) as code:
+            main([*args, "--iters", "1", "--batch-size", "2", *extra])
+        assert code.value.code == 0, capsys.readouterr().err
+        assert json.loads((out / "adapter_config.json").read_text())["num_layers"] == layers

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from forge.store import RunStore
-from forge.types import Candidate, CaseResult, RepairPair, Task, Verdict
+from forge.types import Attempt, Candidate, CaseResult, Task, TrainingExample, Verdict
 
 HOSTILE = "</pre><script>alert(1)</script>"
 TRAIN = ["add", "fizzbuzz", "vowels", "brackets"]
@@ -51,7 +51,9 @@ def _rows(phase: str, task: str, gens: list[list[int]]):
             hidden = (2 if passed == 4 else 1, 2) if task == "fizzbuzz" else (0, 0)
             v = verdict(passed, 4, hidden)
             feedback = "" if v.ok else f"test t{passed} failed: expected {passed}, got None <b>"
-            yield Candidate(cid, task, text, artifact, g, parent, phase), v, passed / 4, feedback
+            yield Attempt(
+                Candidate(cid, task, text, artifact, g, parent, phase), v, passed / 4, feedback
+            )
         parent = f"{phase}-{task}-{g}-0"
 
 
@@ -71,8 +73,11 @@ def write_store(run_dir: Path, last_phase: str = "after_search") -> None:
                 store.commit_unit(phase, task, list(_rows(phase, task, gens)))
         store.finish_phase(phase, 1.5, {})
         if phase == "search":
-            pair = RepairPair("fizzbuzz", ({"role": "user", "content": "fix"},), "def f(): ...")
-            store.save_pairs([pair, pair, RepairPair("add", (), "x", kind="rehearsal")])
+            pair = TrainingExample(
+                "fizzbuzz", ({"role": "user", "content": "fix"},), "def f(): ..."
+            )
+            rehearsal = TrainingExample("add", (), "x", kind="rehearsal")
+            store.save_examples([pair, pair, rehearsal])
             store.save_train_log([(i, 2.0 - 0.06 * i) for i in range(1, 21)])
     store.set_meta("domain", "code")
     store.close()

@@ -81,8 +81,9 @@ def test_an_evaluation_shows_only_its_phases_and_no_training() -> None:
     ]
 
 
-def test_a_full_run_that_skips_after_search_still_reports_training() -> None:
+def test_a_run_planned_without_after_search_shows_no_such_line_but_reports_training() -> None:
     summary = {"phase_list": ["before", "search", "pairs", "train", "after"], "phases": {}}
     lines = summary_lines(summary)
-    assert lines[0] == "Training tasks" and "  After+search:  not run" in lines
+    assert lines[0] == "Training tasks" and "  After:         not run" in lines
+    assert not any(line.startswith("  After+search") for line in lines)
     assert lines[-1].startswith("Pairs: 0 repair + 0 rehearsal · Training: not run")

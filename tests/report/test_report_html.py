@@ -14,7 +14,7 @@ from forge.report import render
 from forge.report.charts import best_by_generation
 from forge.report.data import load_run
 from forge.store import RunStore
-from forge.types import Candidate, Task
+from forge.types import Attempt, Candidate, Task
 from tests.report.synth import HOSTILE, PLAN, SUMMARY, stats, verdict, write_store
 
 CHARTS = (
@@ -85,7 +85,7 @@ def test_hostile_names_and_huge_artifacts(tmp_path: Path) -> None:
     evil = '<img src=x onerror="alert(1)">'
     store.save_tasks([Task(evil, "code", evil)], [])
     huge = "x = 1\n" * 5 + "y" * 100_000 + "\x00\x1b[31m"
-    rows = [(Candidate("c1", evil, huge, huge, 0, None, "before"), verdict(0, 2), 0.0, evil)]
+    rows = [Attempt(Candidate("c1", evil, huge, huge, 0, None, "before"), verdict(0, 2), 0.0, evil)]
     store.commit_unit("before", evil, rows)
     store.close()
     summary = {"run_id": evil, "model": {"name": evil}, "config": {"tasks": {"source": evil}}}

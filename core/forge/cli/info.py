@@ -58,6 +58,12 @@ def plugins_cmd() -> None:
                 "hooks": info.hooks,
                 "domains": sorted(n for n, o in reg.domain_owner.items() if o == info.name),
                 "task_loaders": sorted(n for n, o in reg.loader_owner.items() if o == info.name),
+                **{
+                    f"{kind}s": sorted(
+                        n for (k, n), o in reg.owners.items() if k == kind and o == info.name
+                    )
+                    for kind in ("engine", "trainer", "executor")
+                },
                 "error": info.error or None,
             }
         )
@@ -73,6 +79,7 @@ def doctor_cmd(no_bench: bool) -> None:
         ("platform", f"{platform.system()} {platform.release()} {platform.machine()}"),
     ]
     lines += _model_lines(no_bench)
+    lines += _engine_lines()
     lines += _sandbox_lines()
     manager = get_manager()
     reg = manager.registry()
@@ -90,41 +97,35 @@ def doctor_cmd(no_bench: bool) -> None:
 
 
 def _model_lines(no_bench: bool) -> list[tuple[str, str]]:
+    from forge import model
+
     try:
-        from forge import model
-    except Exception as exc:  # noqa: BLE001
-        return [("model layer", f"unavailable: {type(exc).__name__}: {exc}")]
-    try:
-        info = (
-            model.doctor_info(bench=not no_bench)
-            if _accepts_bench(model.doctor_info)
-            else model.doctor_info()
-        )
-    except Exception as exc:  # noqa: BLE001
+        info = model.doctor_info(bench=not no_bench)
+    except Exception as exc:  # noqa: BLE001 - a broken MLX install is what doctor reports
         return [("mlx", f"unavailable: {type(exc).__name__}: {exc}")]
     return [(k, str(v)) for k, v in info.items()]
 
 
-def _accepts_bench(fn: object) -> bool:
-    import inspect
+def _engine_lines() -> list[tuple[str, str]]:
+    """One line per registered engine (usable or what to install), and what auto picks."""
+    from forge.errors import ForgeError
+    from forge.session import select_engine
 
+    engines = get_manager().registry().engines
+    lines = []
+    for name, cls in sorted(engines.items()):
+        missing = cls.missing()
+        lines.append((f"engine {name}", f"not usable: {missing}" if missing else "ready"))
     try:
-        return "bench" in inspect.signature(fn).parameters  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
+        lines.append(("engine auto", f"picks {select_engine(engines, 'auto').name}"))
+    except ForgeError as exc:
+        lines.append(("engine auto", exc.one_line()))
+    return lines
 
 
 def _sandbox_lines() -> list[tuple[str, str]]:
-    try:
-        from forge.sandbox import describe_isolation
-    except ImportError:
-        try:
-            from forge.sandbox import Sandbox
+    from forge.sandbox import describe_isolation
 
-            with Sandbox(lanes=1) as sb:
-                return [("sandbox", ", ".join(sb.isolation))]
-        except Exception as exc:  # noqa: BLE001
-            return [("sandbox", f"unavailable: {type(exc).__name__}: {exc}")]
     return [("sandbox", describe_isolation())]
 
 

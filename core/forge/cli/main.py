@@ -41,15 +41,12 @@ def cli() -> None:
 
 
 def _add_builtin_commands() -> None:
-    from forge.cli import info, plugin_new, run, tasks_cmd
+    from forge.cli import info, models, plugin_new, report_cmd, run, tasks_cmd, train
 
-    for command in (*info.COMMANDS, *tasks_cmd.COMMANDS, *run.COMMANDS, *plugin_new.COMMANDS):
-        cli.add_command(command)
-    try:
-        from forge.cli.models import models
-    except ImportError:  # pragma: no cover - the model layer is optional at import time
-        return
-    cli.add_command(models)
+    for module in (info, tasks_cmd, run, train, report_cmd, plugin_new):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+    cli.add_command(models.models)
 
 
 def _add_plugin_commands() -> None:

@@ -6,7 +6,7 @@ Importing this package is cheap and imports no MLX: it only puts an optimized BL
     import forge.model as fm
     lm = fm.load()                        # default model, pulled and converted on first use
     texts = lm.generate([[{"role": "user", "content": "..."}]], n=8)
-    result = lm.train(examples, out_dir)  # LoRA; lm then generates with the new adapter
+    tuned = lm.with_adapter(adapter_dir)  # a new engine with a trained LoRA adapter
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ def load(
     reports it); ``adapter`` is a LoRA folder to apply. Raises ModelError for a bad spec.
     """
     from forge.model.lm import LanguageModel
-    from forge.model.resolve import resolve
 
-    folder, identity = resolve(spec or DEFAULT_MODEL, progress)
-    return LanguageModel(folder, identity, Path(adapter) if adapter else None)
+    return LanguageModel.load(
+        spec or DEFAULT_MODEL, adapter=Path(adapter) if adapter else None, progress=progress
+    )
 
 
 def doctor_info(bench: bool = True) -> dict[str, str]:

@@ -27,7 +27,7 @@ def _field(fields: dict[str, Any], key: str, default: Any = None) -> Any:
     return default if f is None else f.contents()
 
 
-def _byte_level(pre: str) -> Tokenizer:
+def _byte_level(pre: str) -> Any:
     """Set up the pre-tokenizer/decoder pipeline for a byte-level BPE family."""
     if pre in ("qwen2", "deepseek-llm", "llama-bpe", "llama3"):
         split = pre_tokenizers.Split(Regex(_QWEN2_SPLIT), behavior="isolated")

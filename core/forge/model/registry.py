@@ -117,7 +117,7 @@ def read_identity(folder: Path) -> dict[str, Any] | None:
 def is_cached(entry: ModelEntry) -> bool:
     """True when ``entry`` is converted in the cache with the registry's checksum."""
     ident = read_identity(converted_dir(entry.name))
-    return bool(ident) and ident.get("sha256") == entry.sha256
+    return ident is not None and ident.get("sha256") == entry.sha256
 
 
 def list_models() -> list[dict[str, Any]]:

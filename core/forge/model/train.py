@@ -127,8 +127,9 @@ class FrozenPrefix:
 
         Padding positions hold zeros; causal attention keeps them out of every real position.
         """
-        tokens = batch.tolist()
-        keys = [tuple(row[:n]) for row, (_, n) in zip(tokens, lengths.tolist(), strict=True)]
+        tokens: list[list[int]] = batch.tolist()  # type: ignore[assignment]
+        spans: list[list[int]] = lengths.tolist()  # type: ignore[assignment]
+        keys = [tuple(row[:n]) for row, (_, n) in zip(tokens, spans, strict=True)]
         if any(k not in self.rows for k in keys):
             hidden = self._run(batch)
             for j, key in enumerate(keys):
@@ -196,11 +197,11 @@ class _QuietUI:
 def _quiet_trainer() -> Iterator[None]:
     """Silence mlx-lm's training console output for the duration of a run."""
     saved = tuner.TrainUI
-    tuner.TrainUI = _QuietUI
+    tuner.TrainUI = _QuietUI  # type: ignore[misc,assignment]
     try:
         yield
     finally:
-        tuner.TrainUI = saved
+        tuner.TrainUI = saved  # type: ignore[misc]
 
 
 def _attach_lora(lm: LanguageModel, rank: int, scale: float, dropout: float, layers: int) -> dict:
@@ -279,6 +280,7 @@ def train_lora(
     start = time.perf_counter()
     lm.model.train()
     frozen = frozen_layers(lm.model) if split_frozen else 0
+    loss: Callable[..., Any]
     if frozen:
         prefix = FrozenPrefix(lm.model, frozen)
         loss = functools.partial(suffix_loss, count=frozen)

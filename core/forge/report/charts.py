@@ -6,8 +6,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from forge.phases import PHASES
+from forge.phases import label as phase_label
 from forge.report import svg
-from forge.report.console import PHASES, duration
+from forge.report.console import duration, shown_phases
 from forge.report.data import SPLITS, RunData, TaskInfo
 
 COLORS = {"train": "#3566d6", "heldout": "#e0792b", "unknown": "#8a8f98"}
@@ -20,7 +22,6 @@ PHASE_COLORS = {
     "after": "#2f9e77",
     "after_search": "#1d7a5c",
 }
-TIME_LABELS = {"pairs": "Pairs", "train": "Train", **dict(PHASES)}
 STATUS_COLORS = {
     "passed": "#2f9e77",
     "failed": "#e5a03a",
@@ -47,7 +48,7 @@ def pass_rates(data: RunData) -> str:
     series, values, notes = [], [], []
     for split, key in SPLITS:
         phases = data.summary.get(key) or {}
-        pairs = [_fraction(phases.get(p)) for p, _ in PHASES]
+        pairs = [_fraction(phases.get(p.name)) for p in shown_phases(data.summary)]
         if split == "heldout" and all(v is None for v, _ in pairs):
             continue
         total = max(
@@ -56,7 +57,7 @@ def pass_rates(data: RunData) -> str:
         series.append((f"{SPLIT_NAMES[split]} ({total})", COLORS[split]))
         values.append([v for v, _ in pairs])
         notes.append([n for _, n in pairs])
-    groups = [label for _, label in PHASES]
+    groups = [p.label for p in shown_phases(data.summary)]
     return svg.grouped_bars("Tasks solved by phase", groups, series, values, notes)
 
 
@@ -65,12 +66,13 @@ def best_by_generation(task: TaskInfo, phase: str, last: int) -> list[tuple[floa
 
     A task whose search stopped early (solved) keeps its best score in later generations.
     """
-    rows = task.by_phase.get(phase) or []
-    if not rows:
+    attempts = task.by_phase.get(phase) or []
+    if not attempts:
         return []
     top: dict[int, float] = {}
-    for r in rows:
-        top[r["generation"]] = max(top.get(r["generation"], 0.0), float(r["score"]))
+    for a in attempts:
+        gen = a.candidate.generation
+        top[gen] = max(top.get(gen, 0.0), float(a.score))
     points, best = [], 0.0
     for g in range(0, last + 1):
         best = max(best, top.get(g, 0.0))
@@ -80,11 +82,12 @@ def best_by_generation(task: TaskInfo, phase: str, last: int) -> list[tuple[floa
 
 def search_progress(data: RunData, phase: str) -> str:
     """Return lines of best public score per generation: thin per task, thick mean per split."""
-    label = f"{dict(PHASES)[phase]}: best score by generation"
+    name = phase_label(phase)
+    label = f"{name}: best score by generation"
     tasks = [t for t in data.tasks if t.by_phase.get(phase)]
     if not tasks:
-        return svg.empty(label, f"{dict(PHASES)[phase]} phase not run")
-    last = max(r["generation"] for t in tasks for r in t.by_phase[phase])
+        return svg.empty(label, f"{name} phase not run")
+    last = max(a.candidate.generation for t in tasks for a in t.by_phase[phase])
     thin, means = [], []
     for split in COLORS:
         lines = [(t, best_by_generation(t, phase, last)) for t in tasks if t.split == split]
@@ -116,10 +119,10 @@ def loss_curve(data: RunData) -> str:
 def phase_times(data: RunData) -> str:
     """Return horizontal bars of wall time per phase, in loop order."""
     seconds = data.summary.get("seconds") or {}
-    order = ["before", "search", "pairs", "train", "after", "after_search"]
+    order = [p.name for p in PHASES]
     order += [k for k in seconds if k not in order]
     items = [
-        (TIME_LABELS.get(k, k), float(seconds[k]), PHASE_COLORS.get(k, "#8a8f98"))
+        (phase_label(k), float(seconds[k]), PHASE_COLORS.get(k, "#8a8f98"))
         for k in order
         if isinstance(seconds.get(k), (int, float))
     ]
@@ -134,12 +137,15 @@ def seconds_label(seconds: float) -> str:
 def outcomes(data: RunData) -> str:
     """Return 100%-stacked bars of verdict statuses of every candidate, per phase."""
     counts = []
-    for phase, _ in PHASES:
-        seen = Counter(r["status"] for t in data.tasks for r in t.by_phase.get(phase) or [])
+    shown = shown_phases(data.summary)
+    for phase in shown:
+        seen: Counter[str] = Counter(
+            a.verdict.status for t in data.tasks for a in t.by_phase.get(phase.name) or []
+        )
         counts.append(
             [seen[s] for s in STATUS_COLORS]
             + [sum(seen[s] for s in seen if s not in STATUS_COLORS)]
         )
     categories = [*STATUS_COLORS.items(), ("other", "#c9ced6")]
-    groups = [label for _, label in PHASES]
+    groups = [p.label for p in shown]
     return svg.stacked_bars("Verdicts of all candidates", groups, categories, counts)

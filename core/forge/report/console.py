@@ -7,15 +7,12 @@ then one footer line with pairs, training and total time.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-PHASES: tuple[tuple[str, str], ...] = (
-    ("before", "Before"),
-    ("search", "Search"),
-    ("after", "After"),
-    ("after_search", "After+search"),
-)
-"""Measured phases in loop order, with the label the summary shows."""
+from forge.phases import MEASURED, Phase
+
+if TYPE_CHECKING:
+    from forge.types import Attempt
 
 BAR_CELLS = 10
 LABEL_WIDTH = 14
@@ -49,13 +46,35 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     """
     planned = summary.get("phase_list")
     evaluation = isinstance(planned, list) and "train" not in planned
-    shown = [(k, label) for k, label in PHASES if not evaluation or k in planned]
+    shown = shown_phases(summary)
     lines = _block("Tasks" if evaluation else "Training tasks", summary.get("phases") or {}, shown)
     heldout = summary.get("heldout") or {}
-    if any((_stats(heldout, key) or {}).get("total") for key, _ in shown):
+    if any((_stats(heldout, p.name) or {}).get("total") for p in shown):
         lines += _block("Held-out tasks", heldout, shown)
     lines.append(_footer(summary, evaluation))
     return lines
+
+
+def shown_phases(summary: Mapping[str, Any]) -> list[Phase]:
+    """Return the measured phases a run planned (every one for a run that does not say)."""
+    planned = summary.get("phase_list")
+    if not isinstance(planned, list):
+        return list(MEASURED)
+    return [p for p in MEASURED if p.name in planned]
+
+
+def task_line(task_id: str, attempt: Attempt, heldout: bool) -> str:
+    """Return one task's console line, e.g. ``'  fizzbuzz: 1/4 public tests, hidden 1/5  failed'``.
+
+    ``PASS`` marks a solved task (every headline and public check passed); otherwise the
+    verdict's status is shown.
+    """
+    v = attempt.verdict
+    passed, total = v.headline()
+    split = " [held-out]" if heldout else ""
+    mark = "PASS" if attempt.solved else v.status
+    hidden = f", hidden {passed}/{total}" if v.hidden else ""
+    return f"  {task_id}{split}: {v.passed}/{v.total} public tests{hidden}  {mark}"
 
 
 def _stats(phases: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
@@ -64,11 +83,9 @@ def _stats(phases: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     return stats if isinstance(stats, Mapping) else None
 
 
-def _block(
-    title: str, phases: Mapping[str, Any], shown: Sequence[tuple[str, str]] = PHASES
-) -> list[str]:
+def _block(title: str, phases: Mapping[str, Any], shown: Sequence[Phase] = MEASURED) -> list[str]:
     """Return the heading and one line per phase in ``shown`` for one task split."""
-    present = [(label, _stats(phases, key)) for key, label in shown]
+    present = [(p.label, _stats(phases, p.name)) for p in shown]
     totals = [int(s.get("total", 0)) for _, s in present if s]
     heading = f"{title} ({max(totals)})" if totals else title
     width = max([4] + [len(f"{t}/{t}") for t in totals])

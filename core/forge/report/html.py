@@ -14,8 +14,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from forge.phases import label as phase_label
 from forge.report import charts
-from forge.report.console import PHASES, duration
+from forge.report.console import duration, shown_phases
 from forge.report.data import RunData, load_run
 from forge.report.style import CSS
 from forge.report.tasks_table import tasks_table
@@ -52,10 +53,13 @@ def render(run_dir: Path) -> Path:
 def page(data: RunData) -> str:
     """Return the whole report page as an HTML string."""
     run_id = str(data.summary.get("run_id") or data.run_dir.name)
+    searches = [p for p in shown_phases(data.summary) if p.kind == "search"]
     chart_cards = [
         ("Tasks solved by phase", charts.pass_rates(data)),
-        ("Search: best score by generation", charts.search_progress(data, "search")),
-        ("After+search: best score by generation", charts.search_progress(data, "after_search")),
+        *(
+            (f"{p.label}: best score by generation", charts.search_progress(data, p.name))
+            for p in searches
+        ),
         ("Training loss", charts.loss_curve(data)),
         ("Time per phase", charts.phase_times(data)),
         ("Verdicts of all candidates", charts.outcomes(data)),
@@ -102,7 +106,7 @@ def _change(stats: Mapping[str, Any], first: str, last: str) -> tuple[str, str]:
         return "–", "not run"
     text = f"{a.get('passed', 0)}/{a.get('total', 0)}"
     if not isinstance(b, Mapping):
-        return text, f"{dict(PHASES)[last]} not run"
+        return text, f"{phase_label(last)} not run"
     text += f" → {b.get('passed', 0)}/{b.get('total', 0)}"
     pts = 100 * (_rate(b) - _rate(a))
     cls = "up" if pts > 0 else "down" if pts < 0 else ""

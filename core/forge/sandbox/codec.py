@@ -20,7 +20,7 @@ MAX_COLLISIONS = 64  # equal hashes allowed in one set or dict before we refuse 
 
 _U32 = struct.Struct("<I")
 _F64 = struct.Struct("<d")
-_SEQ_TAGS = {list: b"l", tuple: b"t", set: b"S", frozenset: b"Z"}
+_SEQ_TAGS: dict[type, bytes] = {list: b"l", tuple: b"t", set: b"S", frozenset: b"Z"}
 _HASHABLE_LEAVES = (type(None), bool, int, float, str, bytes)
 
 

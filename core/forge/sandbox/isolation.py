@@ -133,7 +133,7 @@ def _landlock(plan: Plan, limits: dict[str, Any], scratch: str) -> None:
     landlock.restrict_self(ruleset)
 
 
-def _try(fn: Callable[[], None], strict: bool) -> bool:
+def _try(fn: Callable[[], object], strict: bool) -> bool:
     try:
         fn()
     except OSError:

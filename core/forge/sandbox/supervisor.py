@@ -6,7 +6,7 @@ import atexit
 import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, as_completed
 from typing import Any
 
@@ -228,10 +228,29 @@ _shared_lock = threading.Lock()
 
 
 def get_sandbox() -> Sandbox:
-    """Return the process-wide shared Sandbox, starting it on first use (closed at exit)."""
+    """Return the process-wide shared Sandbox: the running executor's while a run is open,
+    else one started on first use (closed at exit). Task loaders use this."""
     global _shared
     with _shared_lock:
         if _shared is None or _shared._closed:
             _shared = Sandbox()
             atexit.register(_shared.close)
         return _shared
+
+
+def share(sandbox: Sandbox) -> Callable[[], None]:
+    """Make ``sandbox`` the one :func:`get_sandbox` returns; return a function undoing that.
+
+    An executor calls this on start so that a process runs one pool of lanes, not two.
+    """
+    global _shared
+    with _shared_lock:
+        previous, _shared = _shared, sandbox
+
+    def undo() -> None:
+        global _shared
+        with _shared_lock:
+            if _shared is sandbox:
+                _shared = previous if previous is not None and not previous._closed else None
+
+    return undo

@@ -1,0 +1,162 @@
+"""Generate and verify: turn prompts into stored, verified attempts (one unit of work each).
+
+Both kinds of measured phase use these steps: a single pass (one greedy answer per task)
+and each generation of a search. A unit's attempts are committed to the run store in one
+transaction, so an interrupted run resumes at a unit boundary and never loses a verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from forge.params import SamplingParams
+from forge.types import Attempt, Candidate, Message, Task
+
+if TYPE_CHECKING:
+    from forge.domain import Domain
+    from forge.protocols import Engine
+    from forge.session import Session
+    from forge.store import RunStore
+
+SINGLE_PASS_CHUNK = 16
+"""Tasks per stored unit of a single pass: a resumed run repeats at most this many answers."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A prompt to sample ``n`` times for one task, with the attempt it repairs (if any)."""
+
+    task: Task
+    messages: list[Message]
+    n: int
+    parent_id: str | None = None
+
+
+def sample(
+    session: Session,
+    engine: Engine,
+    requests: Sequence[Request],
+    temperature: float,
+    seed: int,
+    label: str,
+) -> list[list[str]]:
+    """Generate ``n`` completions for every request in one batched call, with a progress bar."""
+    cfg = session.config.search
+    params = SamplingParams(
+        temperature=temperature, top_p=cfg.top_p, max_tokens=cfg.max_tokens, seed=seed
+    )
+    total = sum(r.n for r in requests)
+    bar = session.progress(label, total) if session.progress else None
+    done = [0]
+
+    def on_progress(finished: int, _total: int) -> None:
+        if bar is not None and finished > done[0]:
+            bar.update(finished - done[0])
+            done[0] = finished
+
+    try:
+        return engine.generate(
+            [r.messages for r in requests],
+            n=[r.n for r in requests],
+            params=params,
+            stop=session.domain.answer_complete,
+            progress=on_progress,
+        )
+    finally:
+        if bar is not None:
+            bar.update(total - done[0])
+            bar.finish()
+
+
+def verify_and_store(
+    session: Session,
+    phase: str,
+    unit: str,
+    requests: Sequence[Request],
+    texts: Sequence[Sequence[str]],
+    generation: int,
+    stored_with: Sequence[Attempt] = (),
+) -> list[Attempt]:
+    """Extract and verify every completion, store them as one unit, fire hooks; return them.
+
+    ``stored_with`` are attempts verified earlier that belong to the same unit (a search's
+    seed answers); they are committed with it but not returned.
+    """
+    candidates = _candidates(session.domain, phase, requests, texts, generation)
+    by_id = {r.task.id: r.task for r in requests}
+    verdicts = session.verify([(by_id[c.task_id], c.artifact) for c in candidates])
+    attempts = [
+        Attempt(c, v, session.domain.score(v), session.feedback(by_id[c.task_id], v))
+        for c, v in zip(candidates, verdicts, strict=True)
+    ]
+    session.store.commit_unit(phase, unit, [*stored_with, *attempts])
+    for a in attempts:
+        session.fire(
+            "candidate_verified", run=session.handle, candidate=a.candidate, verdict=a.verdict
+        )
+    return attempts
+
+
+def _candidates(
+    domain: Domain,
+    phase: str,
+    requests: Sequence[Request],
+    texts: Sequence[Sequence[str]],
+    generation: int,
+) -> list[Candidate]:
+    """Return one candidate per completion, keyed ``phase:task:g<generation>:<index>``."""
+    out: list[Candidate] = []
+    per_task: dict[str, int] = {}
+    for req, outs in zip(requests, texts, strict=True):
+        for text in outs:
+            idx = per_task.get(req.task.id, 0)
+            per_task[req.task.id] = idx + 1
+            out.append(
+                Candidate(
+                    id=f"{phase}:{req.task.id}:g{generation}:{idx}",
+                    task_id=req.task.id,
+                    text=text,
+                    artifact=safe_extract(domain, text),
+                    generation=generation,
+                    parent_id=req.parent_id,
+                    phase=phase,
+                )
+            )
+    return out
+
+
+def single_pass(session: Session, phase: str, tasks: Sequence[Task]) -> dict[str, Attempt]:
+    """Greedy single pass, one answer per task, stored in chunks so a resume loses little.
+
+    Returns the attempt for every task, including those stored by an earlier session.
+    """
+    engine = session.engine(phase)
+    for start in range(0, len(tasks), SINGLE_PASS_CHUNK):
+        unit = f"chunk-{start // SINGLE_PASS_CHUNK}"
+        if session.store.unit_done(phase, unit):
+            continue
+        part = tasks[start : start + SINGLE_PASS_CHUNK]
+        reqs = [Request(t, session.domain.build_prompt(t), 1) for t in part]
+        texts = sample(session, engine, reqs, 0.0, session.config.seed, f"{phase}: generating")
+        verify_and_store(session, phase, unit, reqs, texts, 0)
+    stored = load_attempts(session.store, phase, tasks)
+    return {tid: found[0] for tid, found in stored.items() if found}
+
+
+def load_attempts(store: RunStore, phase: str, tasks: Sequence[Task]) -> dict[str, list[Attempt]]:
+    """Return the attempts stored for ``phase``, per task id (every task present, oldest first)."""
+    out: dict[str, list[Attempt]] = {t.id: [] for t in tasks}
+    for attempt in store.attempts(phase):
+        if attempt.candidate.task_id in out:
+            out[attempt.candidate.task_id].append(attempt)
+    return out
+
+
+def safe_extract(domain: Domain, text: str) -> str | None:
+    """Return ``domain.extract(text)``; an exception (a domain bug) counts as no artifact."""
+    try:
+        return domain.extract(text)
+    except Exception:  # noqa: BLE001 - extraction failures are invalid verdicts, not crashes
+        return None
