@@ -57,10 +57,16 @@ def knobs_line(name: str) -> str:
     info = generators()[name]
     if not info["knobs"]:
         return "no difficulty levels (set its options)"
-    parts = [
-        f"{knob} {'/'.join(_short(v) for v in levels)}" for knob, levels in info["knobs"].items()
-    ]
+    parts = [_knob(knob, levels) for knob, levels in info["knobs"].items()]
     return f"levels 0-{info['levels']}: " + ", ".join(parts)
+
+
+def _knob(knob: str, levels: list[Any]) -> str:
+    """``num_terms 2/3/4/5``, or ``task_type_weights (9 settings)`` for lists and long values."""
+    shown = [_short(v) for v in levels]
+    if any(len(t) > 8 for t in shown):
+        return f"{knob} ({len(levels)} settings)"
+    return f"{knob} {'/'.join(shown)}"
 
 
 def knobs_of(name: str) -> dict[str, list[Any]]:
@@ -83,5 +89,4 @@ def _plain_level(value: Any) -> Any:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, separators=(",", ":")) if not isinstance(value, str) else value
-    return text if len(text) <= 12 else text[:11] + "…"
+    return json.dumps(value, separators=(",", ":")) if not isinstance(value, str) else value

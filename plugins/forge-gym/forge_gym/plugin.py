@@ -39,5 +39,7 @@ def _loader(name: str) -> Any:
     def load(spec: str) -> list[Any]:
         return sources.load_spec(spec)
 
-    load.description = catalog.knobs_line(name)  # type: ignore[attr-defined]
+    info = catalog.generators()[name]
+    unsound = "" if info["sound"] else "UNSOUND, excluded (allow_unsound=1): " + "; ".join(info["failed"]) + ". "
+    load.description = unsound + catalog.knobs_line(name)  # type: ignore[attr-defined]
     return load
