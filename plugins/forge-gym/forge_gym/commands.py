@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -67,47 +64,43 @@ def check_cmd(names: tuple[str, ...], items: int, write: bool) -> None:
 
 
 @gym.command("sweep")
-@click.argument("family")
+@click.argument("families", nargs=-1, required=True)
 @click.option(
-    "--levels", default="0,1,2", show_default=True, help="Difficulty levels, comma-separated."
+    "--levels", default="0,1", show_default=True, help="Difficulty levels, comma-separated."
 )
-@click.option("--size", type=int, default=20, show_default=True, help="Tasks per level.")
+@click.option("--size", type=int, default=20, show_default=True, help="Tasks per family and level.")
 @click.option("--seed", type=int, default=SWEEP_SEED, show_default=True, help="First item key.")
 @click.option("--model", "-m", default=None, help="Model (default: forge's default model).")
-@click.option("--out", default="runs", show_default=True, help="Folder for the eval runs.")
-def sweep_cmd(family: str, levels: str, size: int, seed: int, model: str | None, out: str) -> None:
-    """Greedy pass rate of a model on FAMILY at each difficulty level (one forge eval per level)."""
-    catalog.check_known(family)
+@click.option("--out", default="runs", show_default=True, help="Folder for the eval run.")
+def sweep_cmd(
+    families: tuple[str, ...], levels: str, size: int, seed: int, model: str | None, out: str
+) -> None:
+    """Greedy pass rate of a model on each of FAMILIES at each difficulty level (one forge eval)."""
+    import tempfile
+
+    from forge_gym import sweep
+    from forge_gym.sources import load_mixture
+
+    for family in families:
+        catalog.check_known(family)
     try:
         chosen = [int(x) for x in levels.split(",") if x.strip()]
     except ValueError:
         raise UsageError(f"--levels must be numbers like 0,1,2, not '{levels}'.") from None
-    rows = []
-    for level in chosen:
-        spec = f"gym:{family}?difficulty={level}&size={size}&seed={seed}"
-        passed, total, run_dir = _eval(spec, model, out)
-        rows.append((level, passed, total, run_dir))
-        click.echo(
-            f"level {level}: {passed}/{total} ({100 * passed / max(total, 1):.0f}%)  {run_dir}",
-            err=True,
-        )
+    with tempfile.TemporaryDirectory(prefix="forge-gym-sweep-") as tmp:
+        mixture, log = Path(tmp) / "sweep.yaml", Path(tmp) / "verdicts.jsonl"
+        sweep.write_mixture(mixture, list(families), chosen, size, seed)
+        cells = {
+            t.id: (t.data["generator"], t.data["difficulty"]) for t in load_mixture(str(mixture))
+        }
+        log.touch()
+        run_dir = sweep.run_eval(mixture, log, model, out)
+        table = sweep.tally(log, cells)
     click.echo(
-        f"{'level':>5}  {'passed':>6}  {'tasks':>5}  pass rate   ({family}, {model or 'default model'}, greedy)"
+        f"{'family':24s} {'level':>5}  {'passed':>6}  pass rate   ({model or 'default model'}, greedy)"
     )
-    for level, passed, total, _ in rows:
-        click.echo(f"{level:>5}  {passed:>6}  {total:>5}  {100 * passed / max(total, 1):8.0f}%")
-
-
-def _eval(spec: str, model: str | None, out: str) -> tuple[int, int, str]:
-    """Run ``forge eval`` on ``spec`` in a child process; return (passed, total, run folder)."""
-    argv = [sys.executable, "-c", "from forge.cli.main import main; main()"]
-    argv += ["eval", "--domain", "gym", "--tasks", spec, "--out", out]
-    argv += ["--model", model] if model else []
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    found = re.search(r"^Run folder:\s*(.+)$", proc.stdout, re.MULTILINE)
-    if proc.returncode != 0 or not found:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise UsageError(f"forge eval failed on {spec}: {tail[0]}")
-    summary = json.loads((Path(found.group(1).strip()) / "summary.json").read_text("utf-8"))
-    before = summary["phases"]["before"]
-    return int(before["passed"]), int(before["total"]), found.group(1).strip()
+    for (family, level), (passed, total) in table.items():
+        click.echo(
+            f"{family:24s} {level:>5}  {passed:>3}/{total:<3} {100 * passed / max(total, 1):7.0f}%"
+        )
+    click.echo(f"Run folder: {run_dir}", err=True)

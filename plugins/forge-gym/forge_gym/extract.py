@@ -17,7 +17,9 @@ _LINE = re.compile(
     r"(?:^|(?<=[\s.!?*]))(?:final[ \t]+)?answer[ \t]*(?:is)?[ \t]*\**[ \t]*[:：][ \t]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
-_ANSWER_IS = re.compile(r"\b(?:final\s+)?answer\s+is\s+(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_ANSWER_IS = re.compile(
+    r"\banswer\b[^.\n:]{0,60}?\bis[ \t]+(.+?)[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
 _BOXED = re.compile(r"\\boxed\{((?:[^{}]|\{[^{}]*\})*)\}")
 _STOP = re.compile(r"(?<=[\d*`])\.$")
 MAX_CHARS = 20_000

@@ -1,4 +1,4 @@
-"""forge-gym's hooks: the ``gym`` domain, one task source per generator, and ``forge gym``."""
+"""forge-gym's hooks: the ``gym`` domain, a task source per generator, ``forge gym``, sweep logs."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def register_commands(cli: Any) -> None:
     cli.add_command(gym)
 
 
+@hookimpl
+def candidate_verified(run: Any, candidate: Any, verdict: Any) -> None:
+    """Log each gym verdict to ``$FORGE_GYM_SWEEP_LOG`` when set (``forge gym sweep`` reads it)."""
+    from forge_gym import sweep
+
+    sweep.log_verdict(run, candidate, verdict)
+
+
 def _loader(name: str) -> Any:
     from forge_gym import catalog, sources
 
@@ -40,6 +48,10 @@ def _loader(name: str) -> Any:
         return sources.load_spec(spec)
 
     info = catalog.generators()[name]
-    unsound = "" if info["sound"] else "UNSOUND, excluded (allow_unsound=1): " + "; ".join(info["failed"]) + ". "
+    unsound = (
+        ""
+        if info["sound"]
+        else "UNSOUND, excluded (allow_unsound=1): " + "; ".join(info["failed"]) + ". "
+    )
     load.description = unsound + catalog.knobs_line(name)  # type: ignore[attr-defined]
     return load

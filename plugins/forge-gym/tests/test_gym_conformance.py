@@ -11,7 +11,10 @@ from forge_gym import build_catalog, catalog, conformance, rg
 KNOWN_UNSOUND = {
     "game_of_life_halting": "the question scored 1.0",  # bool("False") == bool(answer)
     "puzzle24": "the other item's answer scored 1.0",  # never checks the puzzle's numbers
-    **{n: "no stored answer" for n in ("boxnet", "graph_color", "propositional_logic", "rubiks_cube", "rush_hour")},
+    **{
+        n: "no stored answer"
+        for n in ("boxnet", "graph_color", "propositional_logic", "rubiks_cube", "rush_hour")
+    },
 }
 
 
@@ -49,6 +52,9 @@ def test_unsound_generators_are_the_excluded_ones() -> None:
     assert set(catalog.sound_names()) == set(rg.datasets()) - unsound
 
 
-@pytest.mark.parametrize(("text", "changed"), [("-14282", "-24282"), ("x**2 + C", "x**3 + C"), ("cos(x)", "dos(x)"), ("", "x")])
+@pytest.mark.parametrize(
+    ("text", "changed"),
+    [("-14282", "-24282"), ("x**2 + C", "x**3 + C"), ("cos(x)", "dos(x)"), ("", "x")],
+)
 def test_corruption_is_one_small_change(text: str, changed: str) -> None:
     assert conformance.corrupt(text) == changed

@@ -53,7 +53,9 @@ def test_without_the_screen_the_scorer_would_run_the_answer(forge_sandbox) -> No
     """Why the screen matters: unscreened, sympy's parse_expr runs the answer in the child."""
     task = one_task("polynomial_multiplication")
     answer = "x + __import__('os').write(1, b'PWNED')"
-    raw = forge_sandbox.run(Job(gym_domain.RUNNER, gym_domain.payload(task, [answer]), gym_domain.limits()))
+    raw = forge_sandbox.run(
+        Job(gym_domain.RUNNER, gym_domain.payload(task, [answer]), gym_domain.limits())
+    )
     assert "PWNED" in raw.stdout  # the child executed it (and could have forged its score)
     verdict = GYM.verify(task, answer, forge_sandbox)
     assert verdict.status == "rejected" and "unknown name '__import__'" not in verdict.message
@@ -76,4 +78,6 @@ def test_a_scorer_that_raises_gives_a_clean_verdict(answer, forge_sandbox) -> No
     verdict = GYM.verify(task, answer, forge_sandbox)
     assert verdict.status in ("error", "failed", "rejected")
     assert GYM.score(verdict) == 0.0 and GYM.feedback(task, verdict).strip()
-    assert "Traceback" not in verdict.message and str(task.data["answer"]) not in GYM.feedback(task, verdict)
+    assert "Traceback" not in verdict.message and str(task.data["answer"]) not in GYM.feedback(
+        task, verdict
+    )

@@ -50,7 +50,10 @@ def test_generators_not_keyed_by_seed_plus_index_are_still_keyed_by_key(name: st
 
 
 def test_difficulty_changes_the_config_and_the_task_difficulty() -> None:
-    easy, hard = tasks("gym:chain_sum?difficulty=0&size=1")[0], tasks("gym:chain_sum?difficulty=3&size=1")[0]
+    easy, hard = (
+        tasks("gym:chain_sum?difficulty=0&size=1")[0],
+        tasks("gym:chain_sum?difficulty=3&size=1")[0],
+    )
     assert (easy.difficulty, hard.difficulty) == (1, 4)
     assert easy.data["config"]["max_terms"] < hard.data["config"]["max_terms"]
 
@@ -72,14 +75,22 @@ def test_training_range_may_not_reach_the_heldout_keys() -> None:
     ("spec", "error", "message"),
     [
         ("gym:chain_summ", UnknownNameError, "Did you mean 'chain_sum'?"),
-        ("gym:chain_sum?min_term=2", TaskFormatError, "unknown option 'min_term' for generator 'chain_sum'. Did you mean 'min_terms'?"),
+        (
+            "gym:chain_sum?min_term=2",
+            TaskFormatError,
+            "unknown option 'min_term' for generator 'chain_sum'. Did you mean 'min_terms'?",
+        ),
         ("gym:chain_sum?min_terms=two", TaskFormatError, "min_terms: 'two' is not a valid int"),
         ("gym:chain_sum?min_terms=0", TaskFormatError, "these options are not valid (min_terms=0)"),
         ("gym:chain_sum?size=0", TaskFormatError, "size must be 1 and 100000, not 0"),
         ("gym:chain_sum?split=test", TaskFormatError, "split must be train or heldout"),
         ("gym:chain_sum?difficulty=99", TaskFormatError, "difficulty must be 0 to 10, not 99"),
         ("gym:chain_sum?size", TaskFormatError, "option 'size' has no value"),
-        ("gym:game_of_life_halting", TaskFormatError, "is excluded: its scorer failed the conformance check"),
+        (
+            "gym:game_of_life_halting",
+            TaskFormatError,
+            "is excluded: its scorer failed the conformance check",
+        ),
     ],
 )
 def test_malformed_specs_are_one_line_errors(spec, error, message) -> None:
@@ -122,7 +133,10 @@ def test_mix_set_overrides_the_file(tmp_path: Path) -> None:
         ("size: 3\ngenrators: []\n", "unknown key 'genrators'. Did you mean 'generators'?"),
         ("size: 3\ngenerators:\n  - name: chain_sun\n", "Did you mean 'chain_sum'?"),
         ("generators:\n  - name: chain_sum\n", "give a total 'size'"),
-        ("size: 4\ngenerators:\n  - {name: chain_sum, seed: 0, size: 2}\n  - {name: chain_sum, seed: 1, size: 2}\n", "share item keys 1..1"),
+        (
+            "size: 4\ngenerators:\n  - {name: chain_sum, seed: 0, size: 2}\n  - {name: chain_sum, seed: 1, size: 2}\n",
+            "share item keys 1..1",
+        ),
     ],
 )
 def test_bad_mixtures_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
