@@ -27,11 +27,13 @@ DOMAIN = "gym"
 def resolve_config(source: Source) -> dict[str, Any]:
     """Return the generator's config arguments for ``source``; raises TaskFormatError when invalid."""
     name = source.generator
-    args = config_args(name, source.difficulty, source.options)
     try:
+        args = config_args(name, source.difficulty, source.options)
         config = rg.datasets()[name][1](**args, seed=0, size=1)
         if hasattr(config, "validate"):
             config.validate()
+    except TaskFormatError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any rejection by the generator is bad input
         shown = ", ".join(f"{k}={v}" for k, v in sorted(source.options.items())) or "defaults"
         why = str(exc) or "rejected by the generator's validate()"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import enum
 import json
 import types
 import typing
@@ -107,6 +108,11 @@ def coerce(value: Any, kind: Any, where: str) -> Any:
         if value.lower() in ("none", "null") and type(None) in typing.get_args(kind):
             return None
         kind = args[0] if len(args) == 1 else Any
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        values = [str(m.value) for m in kind]
+        if value not in values:
+            raise TaskFormatError(f"{where}: '{value}' is not one of {', '.join(values)}.")
+        return value  # plain here; generate.config_args makes it the enum
     try:
         if kind is bool:
             return _flag(value, where)

@@ -150,3 +150,10 @@ def test_bad_mixtures_are_one_line_errors(tmp_path: Path, text: str, message: st
 def test_builtin_set_loads() -> None:
     found = GYM.load_tasks(None)
     assert len(found) >= 20 and len({t.data["generator"] for t in found}) >= 3
+
+
+def test_enum_options_are_converted_and_checked() -> None:
+    found = tasks("gym:word_sorting?size=2&transformation=uppercase")
+    assert found[0].data["options"] == {"transformation": "uppercase"}
+    with pytest.raises(TaskFormatError, match="'bogus' is not one of lowercase, uppercase"):
+        tasks("gym:word_sorting?size=2&transformation=bogus")
