@@ -21,7 +21,7 @@ def test_unknown_domain_is_one_line_with_suggestion(capsys) -> None:
     code, out, err = run_cli(capsys, "tasks", "--domain", "cod")
     assert (code, err) == (
         2,
-        "Error: Unknown domain 'cod'. Did you mean 'code'? Installed: code, gym, math, sql\n",
+        "Error: Unknown domain 'cod'. Did you mean 'code'? Installed: code, math, sql\n",
     )
 
 

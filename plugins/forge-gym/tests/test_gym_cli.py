@@ -6,8 +6,9 @@ import json
 
 import pytest
 from forge.cli.main import main
-from forge.cli.run import prepare_tasks
 from forge.config import build_config
+from forge.plugins import get_domain
+from forge.tasks import prepare_tasks as _prepare
 
 SPEC = "gym:chain_sum?size=3"
 
@@ -77,6 +78,10 @@ def test_forge_gym_families(capsys) -> None:
     code, out, err = run_cli(capsys, "gym", "families")
     assert code in (0, None) and "chain_sum" in out and "game_of_life_halting" not in out
     assert "unsound excluded by default" in err
+
+
+def prepare_tasks(config):
+    return _prepare(get_domain("gym"), config)
 
 
 def config(tasks: str, heldout) -> object:

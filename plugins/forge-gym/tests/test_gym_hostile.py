@@ -10,12 +10,17 @@ from forge.tasks import load_tasks
 from forge_gym import domain as gym_domain
 from forge_gym import screen
 
-GYM = get_domain("gym")
+
+def gym():
+    """The gym domain (looked up in each test, after conftest loaded the plugin)."""
+    return get_domain("gym")
+
+
 CODE_GENERATORS = sorted(screen.CODE_SCORERS)
 
 
 def one_task(name: str):
-    return load_tasks(GYM, f"gym:{name}?size=1&allow_unsound=1")[0]
+    return load_tasks(gym(), f"gym:{name}?size=1&allow_unsound=1")[0]
 
 
 def hostile(mark: str) -> list[str]:
@@ -36,10 +41,10 @@ def test_hostile_answers_leave_no_trace(name, forge_sandbox, tmp_path) -> None:
     mark = tmp_path / "pwned"
     task = one_task(name)
     for answer in hostile(str(mark)):
-        verdict = GYM.verify(task, answer, forge_sandbox)
-        assert verdict.status != "passed" and GYM.score(verdict) == 0.0, (answer, verdict)
+        verdict = gym().verify(task, answer, forge_sandbox)
+        assert verdict.status != "passed" and gym().score(verdict) == 0.0, (answer, verdict)
         assert verdict.status in ("rejected", "failed"), (answer, verdict)
-        assert "PWNED" not in GYM.feedback(task, verdict)
+        assert "PWNED" not in gym().feedback(task, verdict)
     assert not mark.exists()
 
 
@@ -57,7 +62,7 @@ def test_without_the_screen_the_scorer_would_run_the_answer(forge_sandbox) -> No
         Job(gym_domain.RUNNER, gym_domain.payload(task, [answer]), gym_domain.limits())
     )
     assert "PWNED" in raw.stdout  # the child executed it (and could have forged its score)
-    verdict = GYM.verify(task, answer, forge_sandbox)
+    verdict = gym().verify(task, answer, forge_sandbox)
     assert verdict.status == "rejected" and "unknown name '__import__'" not in verdict.message
 
 
@@ -68,16 +73,16 @@ def test_a_name_cannot_read_the_reference_from_the_scorers_frame(forge_sandbox) 
         Job(gym_domain.RUNNER, gym_domain.payload(task, ["oracle_answer"]), gym_domain.limits())
     )
     assert raw.value["results"][0]["score"] == pytest.approx(0.1)
-    verdict = GYM.verify(task, "oracle_answer", forge_sandbox)
-    assert verdict.status == "failed" and GYM.score(verdict) == 0.0
+    verdict = gym().verify(task, "oracle_answer", forge_sandbox)
+    assert verdict.status == "failed" and gym().score(verdict) == 0.0
 
 
 @pytest.mark.parametrize("answer", ["garbage", "2 * x", "[[[[", "7" * 5000])
 def test_a_scorer_that_raises_gives_a_clean_verdict(answer, forge_sandbox) -> None:
     task = one_task("prime_factorization")
-    verdict = GYM.verify(task, answer, forge_sandbox)
+    verdict = gym().verify(task, answer, forge_sandbox)
     assert verdict.status in ("error", "failed", "rejected")
-    assert GYM.score(verdict) == 0.0 and GYM.feedback(task, verdict).strip()
-    assert "Traceback" not in verdict.message and str(task.data["answer"]) not in GYM.feedback(
+    assert gym().score(verdict) == 0.0 and gym().feedback(task, verdict).strip()
+    assert "Traceback" not in verdict.message and str(task.data["answer"]) not in gym().feedback(
         task, verdict
     )

@@ -12,11 +12,14 @@ from forge.tasks import load_tasks
 from forge_gym import keys, rg
 from forge_gym.sources import load_mixture
 
-GYM = get_domain("gym")
+
+def gym():
+    """The gym domain (looked up in each test, after conftest loaded the plugin)."""
+    return get_domain("gym")
 
 
 def tasks(spec: str):
-    return load_tasks(GYM, spec)
+    return load_tasks(gym(), spec)
 
 
 def test_spec_with_options_records_generator_version_and_config() -> None:
@@ -119,7 +122,7 @@ def test_mixture_weights_difficulty_and_disjoint_entries(tmp_path: Path) -> None
 def test_mix_set_overrides_the_file(tmp_path: Path) -> None:
     mix = tmp_path / "mix.yaml"
     mix.write_text("size: 4\ngenerators:\n  - name: chain_sum\n  - name: spell_backward\n")
-    train = load_tasks(GYM, str(mix))
+    train = load_tasks(gym(), str(mix))
     held = tasks(f"gym:mix?file={mix}&split=heldout&size=6")
     assert len(train) == 4 and len(held) == 6
     assert {t.id for t in train}.isdisjoint(t.id for t in held)
@@ -143,12 +146,12 @@ def test_bad_mixtures_are_one_line_errors(tmp_path: Path, text: str, message: st
     mix = tmp_path / "mix.yaml"
     mix.write_text(text)
     with pytest.raises((TaskFormatError, UnknownNameError)) as info:
-        load_tasks(GYM, str(mix))
+        load_tasks(gym(), str(mix))
     assert message in info.value.one_line() and "\n" not in info.value.one_line()
 
 
 def test_builtin_set_loads() -> None:
-    found = GYM.load_tasks(None)
+    found = gym().load_tasks(None)
     assert len(found) >= 20 and len({t.data["generator"] for t in found}) >= 3
 
 
