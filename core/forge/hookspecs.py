@@ -54,8 +54,10 @@ def register_task_loaders(register: Callable[[str, Callable[[str], list[Task]]],
 
     Called once, when forge first resolves a ``--tasks`` value. Call
     ``register("domain:name", loader)``; ``--tasks name`` or ``--tasks 'name[a:b]'`` with
-    ``--domain domain`` then calls ``loader(spec)`` with the whole spec string (slice
-    included) and expects a list of :class:`forge.types.Task`.
+    ``--domain domain`` then calls ``loader(spec)`` with the whole spec string (slice and
+    ``?options`` included, a ``domain:`` prefix removed) and expects a list of
+    :class:`forge.types.Task`. A loader's ``description`` attribute, if any, is listed by
+    ``forge tasks``.
     """
 
 

@@ -1,7 +1,9 @@
 """Resolve a ``--tasks`` value to tasks: a domain's built-in set, a file, or a named loader.
 
 Named sets come from the ``register_task_loaders`` hook (``code:humaneval``) and accept a
-slice: ``humaneval[40:48]``, ``humaneval[:5]``, ``humaneval[HumanEval/3,HumanEval/7]``.
+slice: ``humaneval[40:48]``, ``humaneval[:5]``, ``humaneval[HumanEval/3,HumanEval/7]``. A spec
+may name its domain (``code:humaneval``) and carry loader options after ``?``
+(``gym:chain_sum?size=50``); the loader gets the spec without the domain prefix.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,10 +73,13 @@ def load_tasks(
         return domain.load_tasks(None)
     if Path(source).expanduser().exists():
         return domain.load_tasks(str(Path(source).expanduser()))
-    loaders = (manager or get_manager()).registry().loaders
-    if source.endswith((".jsonl", ".json", ".yaml", ".yml", ".csv")) or "/" in source.split("[")[0]:
-        raise TaskFormatError(f"Task file '{source}' does not exist.", "Check the path.")
-    name, _ = parse_spec(source)
+    registry = (manager or get_manager()).registry()
+    loaders = registry.loaders
+    source = _strip_domain(source, domain.name, registry.domains)
+    head = source.split("?", 1)[0]
+    if head.endswith((".jsonl", ".json", ".yaml", ".yml", ".csv")) or "/" in head.split("[")[0]:
+        raise TaskFormatError(f"Task file '{head}' does not exist.", "Check the path.")
+    name, _ = parse_spec(head)
     key = f"{domain.name}:{name}"
     if key not in loaders:
         sets = sorted(k.split(":", 1)[1] for k in loaders if k.startswith(domain.name + ":"))
@@ -85,6 +91,21 @@ def load_tasks(
             extra_hint="(or pass a path to a task file)",
         )
     return list(loaders[key](source))
+
+
+def _strip_domain(source: str, domain: str, domains: object) -> str:
+    """Return ``source`` without a leading ``<domain>:``; another installed domain's prefix is an error."""
+    prefix, sep, rest = source.partition(":")
+    if not sep:
+        return source
+    if prefix == domain:
+        return rest
+    if prefix in domains:  # type: ignore[operator]
+        raise UsageError(
+            f"Task source '{source}' belongs to the '{prefix}' domain, not '{domain}'.",
+            f"Add --domain {prefix}.",
+        )
+    return source
 
 
 def check_unique(tasks: Sequence[Task], where: str) -> None:
@@ -125,6 +146,12 @@ def prepare_tasks(domain: Domain, config: RunConfig) -> tuple[list[Task], list[T
     held = config.tasks.heldout
     held_arg = held if isinstance(held, float) else load_tasks(domain, held)
     train, heldout = split_tasks(tasks, held_arg, config.seed)
+    if not isinstance(held, float) and len(train) < len(tasks):
+        print(
+            f"Note: {len(tasks) - len(train)} of the {len(tasks)} tasks from --tasks are also in "
+            f"the held-out set; training uses the other {len(train)}.",
+            file=sys.stderr,
+        )
     if config.tasks.limit is not None:
         train = train[: config.tasks.limit]
     if config.tasks.heldout_limit is not None:

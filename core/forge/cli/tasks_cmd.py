@@ -23,7 +23,10 @@ from forge.types import Verdict
 @tasks_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per task (JSONL).")
 def tasks_cmd(domain_name: str, tasks_source: str | None, as_json: bool) -> None:
-    """List the tasks of a domain: id, difficulty and the first line of the prompt."""
+    """List the tasks of a domain: id, difficulty and the first line of the prompt.
+
+    Without --tasks, also lists the domain's named sets that describe themselves.
+    """
     domain = get_domain(domain_name)
     tasks = resolve_tasks(domain, tasks_source)
     if as_json:
@@ -34,7 +37,26 @@ def tasks_cmd(domain_name: str, tasks_source: str | None, as_json: bool) -> None
     for task in tasks:
         first = _summary_line(task.prompt)
         click.echo(f"{task.id.ljust(width)}  {task.difficulty}  {first[:90]}")
+    if tasks_source is None:
+        _print_named_sets(domain.name)
     click.echo(f"{len(tasks)} tasks", err=True)
+
+
+def _print_named_sets(domain_name: str) -> None:
+    """Print the domain's named sets whose loader has a ``description`` (one line each)."""
+    prefix = f"{domain_name}:"
+    loaders = get_manager().registry().loaders
+    rows = [
+        (key[len(prefix) :], str(getattr(loader, "description", "")))
+        for key, loader in sorted(loaders.items())
+        if key.startswith(prefix) and getattr(loader, "description", "")
+    ]
+    if not rows:
+        return
+    click.echo(f"\nNamed sets (--tasks '{prefix}NAME'):")
+    width = max(len(name) for name, _ in rows)
+    for name, text in rows:
+        click.echo(f"  {name.ljust(width)}  {text}")
 
 
 def _summary_line(prompt: str) -> str:
