@@ -46,10 +46,14 @@ def _print_named_sets(domain_name: str) -> None:
     """Print the domain's named sets whose loader has a ``description`` (one line each)."""
     prefix = f"{domain_name}:"
     loaders = get_manager().registry().loaders
+    described = {
+        k: str(vars(loader).get("description") or "") if hasattr(loader, "__dict__") else ""
+        for k, loader in loaders.items()
+    }
     rows = [
-        (key[len(prefix) :], str(getattr(loader, "description", "")))
-        for key, loader in sorted(loaders.items())
-        if key.startswith(prefix) and getattr(loader, "description", "")
+        (key[len(prefix) :], text)
+        for key, text in sorted(described.items())
+        if key.startswith(prefix) and text
     ]
     if not rows:
         return
