@@ -14,27 +14,26 @@ first adapter run once per distinct sequence, as in LoRA training (:mod:`forge.m
 from __future__ import annotations
 
 import functools
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mlx.core as mx
 import mlx.nn as nn
 
 from forge.errors import UsageError
-from forge.model.fit import Schedule, batch_order, eval_order, fit
+from forge.model.fit import batch_order, eval_order, fit
 from forge.model.prefix import Inputs, final_hidden
 from forge.model.train import (
     Encoded,
+    LoraSettings,
     answer_logprobs,
-    attach_lora,
+    begin,
     encode_example,
+    finish,
     fit_length,
     make_optimizer,
     pad_batch,
-    result_of,
-    save_adapter,
 )
 from forge.params import TrainResult
 
@@ -151,87 +150,58 @@ def train_dpo(
     validation: Sequence[dict] = (),
     beta: float = 0.1,
     sft_weight: float = 0.0,
-    rank: int = 4,
-    scale: float = 20.0,
-    dropout: float = 0.0,
-    num_layers: int = -1,
-    learning_rate: float = 1e-4,
-    iters: int = 40,
-    batch_size: int = 4,
-    max_seq_len: int = 1024,
-    optimizer: str = "adafactor",
-    eval_every: int = 10,
-    patience: int = 2,
     seed: int = 0,
     progress: Callable[[int, int, float], None] | None = None,
     split_frozen: bool = True,
+    **settings: Any,
 ) -> TrainResult:
     """Train a LoRA adapter with DPO on ``examples``; save it to ``out_dir``, keep it on ``lm``.
 
-    ``batch_size`` counts examples (each pair runs two sequences). Validation, early
-    stopping and the adapter kept work as in :func:`forge.model.train.train_lora`; the
-    validation loss is this loss on the validation pairs.
+    ``settings`` are :class:`forge.model.train.LoraSettings` fields; ``batch_size`` counts
+    examples (each pair runs two sequences). Validation, early stopping and the adapter
+    kept work as in :func:`forge.model.train.train_lora`; the validation loss is this loss
+    on the validation pairs.
     """
-    opt = make_optimizer(optimizer, learning_rate)
-    schedule = Schedule(iters, eval_every, patience)
+    s = LoraSettings(**settings)
+    make_optimizer(s.optimizer, s.learning_rate)  # a bad name fails before any work
+    data, counts = _encode_training(lm, examples, s.max_seq_len, sft_weight > 0)
+    val, *_ = encode_pairs(lm, validation, s.max_seq_len, sft_weight > 0)
+    run = begin(lm, s, seed, split_frozen)
+    lm.model.eval()  # the reference: the starting weights, without dropout
+    for part in (data, val):
+        part.ref = sequence_logprobs(lm.model, run.inputs, part.seqs, 2 * s.batch_size)
+    loss = functools.partial(dpo_loss, count=run.inputs.count, beta=beta, sft_weight=sft_weight)
+    batches = (
+        _collate(data, run.inputs, idx) for idx in batch_order(data.lengths(), s.batch_size, seed)
+    )
+    validate = functools.partial(_mean_loss, lm.model, loss, val, run.inputs, s.batch_size)
+    log = fit(
+        lm.model,
+        run.optimizer,
+        loss,
+        batches,
+        run.schedule,
+        progress=progress,
+        validate=validate if val.pairs else None,
+    )
+    meta = {"method": "dpo", "beta": beta, "sft_weight": sft_weight}
+    return finish(lm, run, log, out_dir, meta, validation_examples=len(val.pairs), **counts)
+
+
+def _encode_training(
+    lm: LanguageModel, examples: Sequence[dict], max_len: int, keep_single: bool
+) -> tuple[PairData, dict[str, int]]:
+    """Encode the training pairs; one-line errors when there is nothing DPO can train on."""
     if not any(ex.get("rejected") is not None for ex in examples):
         raise UsageError(
             f"train.method dpo needs chosen/rejected pairs, but none of the {len(examples)} "
             "training examples has a rejected answer.",
             "Use train.method: lora, or examples with a 'rejected' answer (repair pairs have one).",
         )
-    keep_single = sft_weight > 0
-    data, truncated, dropped, skipped = encode_pairs(lm, examples, max_seq_len, keep_single)
+    data, truncated, dropped, skipped = encode_pairs(lm, examples, max_len, keep_single)
     if not data.pairs:
         raise UsageError(
-            f"Every DPO pair's prompt is at least {max_seq_len} tokens long.",
+            f"Every DPO pair's prompt is at least {max_len} tokens long.",
             "Raise train.max_seq_len in the config.",
         )
-    val, _, _, _ = encode_pairs(lm, validation, max_seq_len, keep_single)
-    mx.random.seed(seed)
-    config = attach_lora(lm, rank, scale, dropout, num_layers)
-    mx.reset_peak_memory()
-    start = time.perf_counter()
-    inputs = Inputs(lm.model, split_frozen)
-    lm.model.eval()  # the reference: the starting weights, without dropout
-    for part in (data, val):
-        part.ref = sequence_logprobs(lm.model, inputs, part.seqs, 2 * batch_size)
-    loss = functools.partial(dpo_loss, count=inputs.count, beta=beta, sft_weight=sft_weight)
-
-    def batches() -> Iterator[tuple[mx.array, ...]]:
-        for idx in batch_order(data.lengths(), batch_size, seed):
-            yield _collate(data, inputs, idx)
-
-    def validate() -> float:
-        return _mean_loss(lm.model, loss, val, inputs, batch_size)
-
-    log = fit(
-        lm.model,
-        opt,
-        loss,
-        batches(),
-        schedule,
-        validate=validate if val.pairs else None,
-        progress=progress,
-    )
-    seconds = time.perf_counter() - start
-    meta = {
-        "method": "dpo",
-        "iters": log.iters,
-        "best_iter": log.best_iter,
-        "lr": learning_rate,
-        "beta": beta,
-        "sft_weight": sft_weight,
-    }
-    save_adapter(lm, out_dir, config, meta)
-    result = result_of(
-        log,
-        out_dir,
-        seconds,
-        truncated=truncated,
-        dropped=dropped,
-        skipped=skipped,
-        validation_examples=len(val.pairs),
-    )
-    result.margins = log.metrics
-    return result
+    return data, {"truncated": truncated, "dropped": dropped, "skipped": skipped}

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,19 +177,53 @@ def make_optimizer(name: str, learning_rate: float) -> Any:
     return OPTIMIZERS[name](learning_rate)
 
 
-def save_adapter(lm: LanguageModel, out_dir: Path, config: dict, forge_meta: dict) -> None:
-    """Write the trainable weights and ``adapter_config.json``; mark ``lm`` as adapted."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    weights = dict(tree_flatten(lm.model.trainable_parameters()))
-    mx.save_safetensors(str(out_dir / "adapters.safetensors"), weights)
-    meta = {**config, "forge": {"base": lm.identity.get("name"), **forge_meta}}
-    (out_dir / "adapter_config.json").write_text(json.dumps(meta, indent=2))
-    lm.adapter_config = meta
-    lm.identity["adapter"] = str(out_dir.resolve())
+@dataclass(frozen=True)
+class LoraSettings:
+    """The LoRA layers, optimizer and schedule a trainer runs with (``train.*`` keys)."""
+
+    rank: int = 4
+    scale: float = 20.0
+    dropout: float = 0.0
+    num_layers: int = -1
+    learning_rate: float = 1e-4
+    iters: int = 40
+    batch_size: int = 4
+    max_seq_len: int = 1024
+    optimizer: str = "adafactor"
+    eval_every: int = 10
+    patience: int = 2
 
 
-def result_of(log: FitLog, out_dir: Path, seconds: float, **counts: Any) -> TrainResult:
-    """Return the TrainResult of a finished :func:`fit` (``counts``: truncated, dropped, ...)."""
+@dataclass
+class Run:
+    """One training run once started: LoRA attached, the optimizer, schedule and inputs."""
+
+    settings: LoraSettings
+    config: dict
+    optimizer: Any
+    schedule: Schedule
+    inputs: Inputs
+    start: float
+
+
+def begin(lm: LanguageModel, s: LoraSettings, seed: int, split_frozen: bool) -> Run:
+    """Check the settings, seed MLX, attach LoRA to ``lm`` and start the clock."""
+    optimizer, schedule = (
+        make_optimizer(s.optimizer, s.learning_rate),
+        Schedule(s.iters, s.eval_every, s.patience),
+    )
+    mx.random.seed(seed)
+    config = attach_lora(lm, s.rank, s.scale, s.dropout, s.num_layers)
+    mx.reset_peak_memory()
+    start = time.perf_counter()
+    return Run(s, config, optimizer, schedule, Inputs(lm.model, split_frozen), start)
+
+
+def finish(lm: LanguageModel, run: Run, log: FitLog, out_dir: Path, meta: dict, **counts: Any):
+    """Save the adapter ``lm`` now holds; return the TrainResult (``counts``: truncated, ...)."""
+    seconds = time.perf_counter() - run.start
+    forge_meta = {**meta, "iters": log.iters, "best_iter": log.best_iter}
+    save_adapter(lm, out_dir, run.config, {**forge_meta, "lr": run.settings.learning_rate})
     return TrainResult(
         adapter_dir=out_dir,
         losses=log.losses,
@@ -200,8 +235,20 @@ def result_of(log: FitLog, out_dir: Path, seconds: float, **counts: Any) -> Trai
         best_iter=log.best_iter,
         stopped_early=log.stopped_early,
         validation_seconds=log.validation_seconds,
+        margins=log.metrics,
         **counts,
     )
+
+
+def save_adapter(lm: LanguageModel, out_dir: Path, config: dict, forge_meta: dict) -> None:
+    """Write the trainable weights and ``adapter_config.json``; mark ``lm`` as adapted."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = dict(tree_flatten(lm.model.trainable_parameters()))
+    mx.save_safetensors(str(out_dir / "adapters.safetensors"), weights)
+    meta = {**config, "forge": {"base": lm.identity.get("name"), **forge_meta}}
+    (out_dir / "adapter_config.json").write_text(json.dumps(meta, indent=2))
+    lm.adapter_config = meta
+    lm.identity["adapter"] = str(out_dir.resolve())
 
 
 def train_lora(
@@ -210,74 +257,66 @@ def train_lora(
     out_dir: Path,
     *,
     validation: Sequence[dict] = (),
-    rank: int = 4,
-    scale: float = 20.0,
-    dropout: float = 0.0,
-    num_layers: int = -1,
-    learning_rate: float = 1e-4,
-    iters: int = 40,
-    batch_size: int = 4,
-    max_seq_len: int = 1024,
-    optimizer: str = "adafactor",
-    eval_every: int = 10,
-    patience: int = 2,
     seed: int = 0,
     progress: Callable[[int, int, float], None] | None = None,
     split_frozen: bool = True,
+    **settings: Any,
 ) -> TrainResult:
     """Train a LoRA adapter on ``examples``, save it to ``out_dir`` and keep it applied to ``lm``.
 
-    With ``validation`` examples, the answer loss on them is measured before training, every
-    ``eval_every`` iterations and at the end; training stops after ``patience`` measurements
-    without a new best (0: never) and the adapter saved is the best one. With
-    ``split_frozen`` (the default) the layers below the first LoRA layer run once per
-    distinct example (:mod:`forge.model.prefix`); the loss and gradients are the same.
+    ``settings`` are :class:`LoraSettings` fields. With ``validation`` examples, their answer
+    loss is measured before training, every ``eval_every`` iterations and at the end;
+    training stops after ``patience`` measurements without a new best (0: never) and the
+    adapter saved is the best one. With ``split_frozen`` (the default) the layers below the
+    first LoRA layer run once per distinct example (:mod:`forge.model.prefix`); the loss
+    and gradients are the same.
     """
-    opt = make_optimizer(optimizer, learning_rate)
-    schedule = Schedule(iters, eval_every, patience)
-    if not examples:
-        raise UsageError("No training examples.", "Training needs at least one example.")
-    data, truncated, dropped = fit_length([encode_example(lm, ex) for ex in examples], max_seq_len)
-    if not data:
-        raise UsageError(
-            f"Every training example's prompt is at least {max_seq_len} tokens long.",
-            "Raise train.max_seq_len in the config.",
-        )
-    val, _, _ = fit_length([encode_example(lm, ex) for ex in validation], max_seq_len)
-    mx.random.seed(seed)
-    config = attach_lora(lm, rank, scale, dropout, num_layers)
-    mx.reset_peak_memory()
-    start = time.perf_counter()
-    inputs = Inputs(lm.model, split_frozen)
+    s = LoraSettings(**settings)
+    make_optimizer(s.optimizer, s.learning_rate)  # a bad name fails before any work
+    data, truncated, dropped = encode_all(lm, examples, s.max_seq_len)
+    val, _, _ = fit_length([encode_example(lm, ex) for ex in validation], s.max_seq_len)
+    run = begin(lm, s, seed, split_frozen)
+    inputs = run.inputs
     loss = functools.partial(sft_loss, count=inputs.count)
-
-    def batches() -> Iterator[tuple[mx.array, ...]]:
-        for batch, lengths, positions in answer_batches(data, batch_size, seed):
-            yield inputs(batch, lengths), batch, lengths, positions
-
-    def validate() -> float:
-        total = tokens = 0.0
-        for idx in eval_order([len(t) for t, _ in val], batch_size):
-            batch, lengths, positions = pad_batch([val[i] for i in idx])
-            value, n = loss(lm.model, inputs(batch, lengths), batch, lengths, positions)
-            total, tokens = total + float(value) * int(n), tokens + int(n)
-        return total / tokens
-
+    batches = (
+        (inputs(batch, lengths), batch, lengths, positions)
+        for batch, lengths, positions in answer_batches(data, s.batch_size, seed)
+    )
+    validate = functools.partial(mean_sft_loss, lm.model, loss, val, inputs, s.batch_size)
     log = fit(
         lm.model,
-        opt,
+        run.optimizer,
         loss,
-        batches(),
-        schedule,
-        validate=validate if val else None,
+        batches,
+        run.schedule,
         progress=progress,
+        validate=validate if val else None,
     )
-    seconds = time.perf_counter() - start
-    meta = {"method": "lora", "iters": log.iters, "best_iter": log.best_iter, "lr": learning_rate}
-    save_adapter(lm, out_dir, config, meta)
-    return result_of(
-        log, out_dir, seconds, truncated=truncated, dropped=dropped, validation_examples=len(val)
-    )
+    counts = {"truncated": truncated, "dropped": dropped, "validation_examples": len(val)}
+    return finish(lm, run, log, out_dir, {"method": "lora"}, **counts)
+
+
+def encode_all(lm: LanguageModel, examples: Sequence[dict], max_len: int) -> tuple[list, int, int]:
+    """Encode and fit SFT examples; a one-line error when none is left to train on."""
+    if not examples:
+        raise UsageError("No training examples.", "Training needs at least one example.")
+    data, truncated, dropped = fit_length([encode_example(lm, ex) for ex in examples], max_len)
+    if not data:
+        raise UsageError(
+            f"Every training example's prompt is at least {max_len} tokens long.",
+            "Raise train.max_seq_len in the config.",
+        )
+    return data, truncated, dropped
+
+
+def mean_sft_loss(model, loss: Callable, data: Sequence[Encoded], inputs: Inputs, size: int):
+    """The answer cross-entropy over every answer token of ``data`` (the validation loss)."""
+    total = tokens = 0.0
+    for idx in eval_order([len(t) for t, _ in data], size):
+        batch, lengths, positions = pad_batch([data[i] for i in idx])
+        value, n = loss(model, inputs(batch, lengths), batch, lengths, positions)
+        total, tokens = total + float(value) * int(n), tokens + int(n)
+    return total / tokens
 
 
 def fit_length(data: Sequence[Encoded], max_len: int) -> tuple[list[Encoded], int, int]:
