@@ -27,8 +27,8 @@ def train_lines(result: TrainResult, fraction: float, tasks: int) -> list[str]:
             else f"ran all {result.iters} iterations"
         )
         lines.append(
-            f"validation: {result.validation_examples} examples from "
-            f"{len(result.validation_tasks)} held-out training tasks; loss {curve[0][1]:.3f} -> "
+            f"validation: {_n(result.validation_examples, 'example')} from "
+            f"{_n(len(result.validation_tasks), 'held-out training task')}; loss {curve[0][1]:.3f} -> "
             f"best {best:.3f} at iteration {result.best_iter}, {end}; adapter from iteration "
             f"{result.best_iter}"
         )
@@ -49,7 +49,7 @@ def train_lines(result: TrainResult, fraction: float, tasks: int) -> list[str]:
         )
     if result.skipped:
         lines.append(
-            f"{result.skipped} examples without a rejected answer skipped "
+            f"{_n(result.skipped, 'example')} without a rejected answer skipped "
             "(train.dpo_sft_weight is 0)"
         )
     return lines
@@ -72,3 +72,7 @@ def train_stats(result: TrainResult) -> dict[str, Any]:
 
 def _at(curve: Sequence[tuple[int, float]], it: int | None) -> float | None:
     return next((v for i, v in curve if i == it), None)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -81,7 +81,7 @@ def test_train_reports_validation_in_the_console_and_summary(tmp_path) -> None:
     )
     assert train["validation_tasks"] == ["a3"] and train["method"] == "scripted"
     assert any(
-        "validation: 1 examples from 1 held-out training tasks; loss 3.000 -> best 2.500 at "
+        "validation: 1 example from 1 held-out training task; loss 3.000 -> best 2.500 at "
         "iteration 1, ran all 2 iterations; adapter from iteration 1" in line
         for line in lines
     ), lines
