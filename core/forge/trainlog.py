@@ -32,6 +32,8 @@ def train_lines(result: TrainResult, fraction: float, tasks: int) -> list[str]:
             f"best {best:.3f} at iteration {result.best_iter}, {end}; adapter from iteration "
             f"{result.best_iter}"
         )
+        points = " ".join(f"{it}:{v:.3f}" for it, v in curve)
+        lines.append(f"validation loss by iteration: {points}")
         if result.best_iter == 0:
             lines.append(
                 "validation: training never lowered the validation loss, so the adapter is "

@@ -22,7 +22,8 @@ def test_early_stop_and_a_best_at_iteration_zero_are_said() -> None:
     )
     lines = train_lines(result, 0.2, tasks=9)
     assert "best 1.000 at iteration 0, stopped early at iteration 20 (train.patience)" in lines[0]
-    assert "adapter is the starting model" in lines[1]
+    assert lines[1] == "validation loss by iteration: 0:1.000 10:1.200 20:1.300"
+    assert "adapter is the starting model" in lines[2]
     assert train_stats(result)["best_validation_loss"] == 1.0
 
 
