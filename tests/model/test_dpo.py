@@ -123,3 +123,21 @@ def test_no_rejected_answer_at_all_is_a_one_line_error(tiny_folder, tmp_path, ca
     assert [line for line in err.splitlines() if line.startswith("Error:")] == [
         err.strip().splitlines()[-1]
     ] and "has a rejected answer" in err
+
+
+def test_forge_train_method_dpo_prints_the_margin(tiny_folder, tmp_path, capsys) -> None:
+    from forge.cli.main import main
+    from forge.pairs import write_jsonl
+
+    pairs = tmp_path / "pairs.jsonl"
+    examples = [TrainingExample(f"t{i}", tuple(p["messages"]), p["chosen"], p["rejected"])
+                for i, p in enumerate(PAIRS)]  # fmt: skip
+    write_jsonl(pairs, examples)
+    out = tmp_path / "adapter"
+    args = ["train", "--pairs", str(pairs), "--model", str(tiny_folder), "--method", "dpo"]
+    with pytest.raises(SystemExit) as code:
+        main([*args, "--adapter-out", str(out), "--iters", "2", "--batch-size", "1"])
+    printed = capsys.readouterr().out
+    assert code.value.code == 0 and "margin 0.00 -> " in printed
+    assert "validation: 1 example from 1 held-out training task" in printed
+    assert json.loads((out / "adapter_config.json").read_text())["forge"]["method"] == "dpo"
