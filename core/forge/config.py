@@ -83,7 +83,11 @@ class PairsConfig:
 class TrainConfig:
     """Training on the examples the PAIRS phase extracted."""
 
-    method: str = _f("lora", "training method (a registered trainer): lora")
+    method: str = _f(
+        "lora",
+        "training method (a registered trainer): lora (supervised, on the chosen answers) or "
+        "dpo (preference, chosen over rejected answers)",
+    )
     rank: int = _f(4, "LoRA rank")
     scale: float = _f(20.0, "LoRA scale (alpha)")
     dropout: float = _f(0.0, "LoRA dropout")
@@ -100,6 +104,32 @@ class TrainConfig:
     )
     optimizer: Literal["adafactor", "adam", "adamw", "sgd"] = _f("adafactor", "optimizer")
     min_pairs: int = _f(2, "skip training when fewer repair pairs than this were found")
+    validation_fraction: float = _f(
+        0.2,
+        "share of the training tasks whose examples are held out to measure validation loss "
+        "(whole tasks, seeded; none with fewer than 2 tasks; 0 = no validation, keep the last "
+        "iteration)",
+    )
+    eval_every: int = _f(
+        10,
+        "iterations between validation-loss measurements (also before the first, after the last)",
+    )
+    patience: int = _f(
+        2,
+        "stop after this many validation measurements without a new best (0 = run every "
+        "iteration); the adapter kept is always the one with the best validation loss",
+    )
+    dpo_beta: float = _f(
+        0.1,
+        "dpo: beta, the strength of the implicit pull towards the starting model (higher = "
+        "the policy stays closer to it)",
+    )
+    dpo_sft_weight: float = _f(
+        0.2,
+        "dpo: weight of the cross-entropy on chosen answers added to the DPO loss (keeps their "
+        "likelihood from falling); examples without a rejected answer get only this term, and "
+        "are skipped when it is 0",
+    )
 
 
 @dataclass

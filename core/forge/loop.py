@@ -15,6 +15,7 @@ from forge.pairs import rehearsal_examples, repair_examples, write_jsonl
 from forge.report.console import task_line
 from forge.search import TaskState, run_search
 from forge.summary import phase_stats
+from forge.trainlog import train_lines, train_stats
 
 if TYPE_CHECKING:
     from forge.phases import Phase
@@ -108,6 +109,8 @@ def _train(session: Session, phase: Phase) -> dict[str, Any]:
             f"  loss {losses[0]:.3f} -> {losses[-1]:.3f}, {result.tokens_per_s:.0f} tok/s, "
             f"peak {result.peak_memory_mb:.0f} MB, {result.seconds:.0f}s"
         )
+    for line in train_lines(result, cfg.validation_fraction, len({e.task_id for e in examples})):
+        session.echo(f"  {line}")
     if result.truncated or result.dropped:
         session.echo(
             f"  {result.truncated} examples cut to train.max_seq_len={cfg.max_seq_len} tokens, "
@@ -123,6 +126,8 @@ def _train(session: Session, phase: Phase) -> dict[str, Any]:
         "dropped": result.dropped,
         "skipped": None,
         "pairs": len(examples),
+        "method": cfg.method,
+        **train_stats(result),
     }
 
 

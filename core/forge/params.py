@@ -19,7 +19,7 @@ class SamplingParams:
 
 @dataclass
 class TrainResult:
-    """What a LoRA training run produced and measured."""
+    """What a training run produced and measured (every trainer returns one)."""
 
     adapter_dir: Path
     losses: list[tuple[int, float]] = field(default_factory=list)
@@ -31,3 +31,20 @@ class TrainResult:
     """Examples cut to ``max_seq_len`` tokens (their answers' tails are not trained on)."""
     dropped: int = 0
     """Examples left out because their prompt alone reached ``max_seq_len`` tokens."""
+    validation_losses: list[tuple[int, float]] = field(default_factory=list)
+    """Validation loss by iteration: before training (0), every ``eval_every``, at the end."""
+    best_iter: int | None = None
+    """The iteration whose weights the adapter holds: the best validation loss (0 = the
+    starting weights), or the last iteration without validation; None: not reported."""
+    stopped_early: bool = False
+    """True when ``patience`` measurements without a new best ended training before ``iters``."""
+    validation_examples: int = 0
+    validation_tasks: list[str] = field(default_factory=list)
+    """The tasks whose examples were held out for validation (none of them trained on)."""
+    validation_seconds: float = 0.0
+    """Part of ``seconds`` spent measuring the validation loss."""
+    margins: list[tuple[int, float]] = field(default_factory=list)
+    """DPO: mean margin per iteration, (policy - reference) log-prob of the chosen answer
+    minus that of the rejected one; it grows as the policy prefers the chosen answers."""
+    skipped: int = 0
+    """Examples the method could not use (DPO: no rejected answer and no SFT term)."""

@@ -156,7 +156,14 @@ class ScriptedTrainer:
         if progress:
             progress(config.iters, config.iters, 1.0)
         return TrainResult(
-            adapter_dir=out_dir, losses=[(1, 2.0), (2, 1.0)], tokens_per_s=100.0, iters=2
+            adapter_dir=out_dir,
+            losses=[(1, 2.0), (2, 1.0)],
+            tokens_per_s=100.0,
+            iters=2,
+            validation_losses=[(0, 3.0), (1, 2.5), (2, 2.75)],
+            best_iter=1,
+            validation_examples=1,
+            validation_tasks=["a3"],
         )
 
 

@@ -67,6 +67,26 @@ def test_full_loop_improves_and_keeps_heldout_out_of_training(tmp_path) -> None:
     assert summary["partial"] == []
 
 
+def test_train_reports_validation_in_the_console_and_summary(tmp_path) -> None:
+    """TRAIN prints the validation curve's result and summary.json's train block keeps it."""
+    _script()
+    lines: list[str] = []
+    summary, run_dir = _run(tmp_path, echo=lines.append)
+    train = summary["train"]
+    assert train["validation_losses"] == [[0, 3.0], [1, 2.5], [2, 2.75]]
+    assert (train["best_iter"], train["best_validation_loss"], train["stopped_early"]) == (
+        1,
+        2.5,
+        False,
+    )
+    assert train["validation_tasks"] == ["a3"] and train["method"] == "scripted"
+    assert any(
+        "validation: 1 example from 1 held-out training task; loss 3.000 -> best 2.500 at "
+        "iteration 1, ran all 2 iterations; adapter from iteration 1" in line
+        for line in lines
+    ), lines
+
+
 def test_heldout_tasks_never_reach_training(tmp_path) -> None:
     """No training example comes from a held-out task, and no held-out prompt is trained on."""
     script = _script()

@@ -83,7 +83,7 @@ def test_answer_loss_equals_mlx_lm_default_loss(tiny_lm) -> None:
         "target": "ok",
     }
     data = [encode_example(tiny_lm, ex) for ex in (EXAMPLE, other)]
-    batch, lengths, positions = next(answer_batches(dataset=data, batch_size=2, max_seq_length=512))
+    batch, lengths, positions = next(answer_batches(data, batch_size=2))
     assert positions.shape[1] % 32 == 0
     ours, n_ours = answer_loss(tiny_lm.model, batch, lengths, positions)
     ref, n_ref = default_loss(tiny_lm.model, batch, lengths)

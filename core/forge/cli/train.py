@@ -9,6 +9,7 @@ import click
 
 from forge.cli.progress import make_bar
 from forge.config import build_config, load_yaml
+from forge.trainlog import train_lines
 
 
 @click.command("train")
@@ -90,6 +91,9 @@ def train_cmd(
         f"Adapter saved to {result.adapter_dir} ({result.iters} iterations{loss}, "
         f"{result.tokens_per_s:.0f} tok/s, peak {result.peak_memory_mb:.0f} MB)"
     )
+    tasks = len({e.task_id for e in examples})
+    for line in train_lines(result, config.train.validation_fraction, tasks):
+        click.echo(f"  {line}")
 
 
 COMMANDS = [train_cmd]

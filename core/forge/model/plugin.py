@@ -1,4 +1,4 @@
-"""forge's built-in model plugin: the MLX engine (``mlx``) and the LoRA trainer (``lora``).
+"""forge's built-in model plugin: the MLX engine (``mlx``) and the trainers (``lora``, ``dpo``).
 
 Registered through the ``forge`` entry point ``mlx``, exactly as a third-party engine or
 trainer would be. Importing this module imports no MLX.
@@ -22,7 +22,8 @@ def register_engines(register: Callable[[Any], None]) -> None:
 
 @hookimpl
 def register_trainers(register: Callable[[Any], None]) -> None:
-    """Register LoRA training (:class:`forge.model.trainer.LoraTrainer`) as ``lora``."""
-    from forge.model.trainer import LoraTrainer
+    """Register LoRA training as ``lora`` and DPO as ``dpo`` (:mod:`forge.model.trainer`)."""
+    from forge.model.trainer import DpoTrainer, LoraTrainer
 
     register(LoraTrainer)
+    register(DpoTrainer)

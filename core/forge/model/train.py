@@ -1,4 +1,10 @@
-"""LoRA training through mlx-lm's tuner, on chat examples with the loss on the answer only."""
+"""LoRA supervised training on chat examples, with the loss on the answer only.
+
+:func:`train_lora` attaches LoRA layers, trains them with :func:`forge.model.fit.fit`
+(validation and early stopping when validation examples are given) and saves the adapter
+in mlx-lm's format. The helpers here (encoding, answer log-probs, batches, saving) are the
+ones the DPO trainer (:mod:`forge.model.dpo`) shares.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,16 +21,19 @@ import mlx.core as mx
 import mlx.nn as nn
 import mlx.optimizers as optim
 from mlx.utils import tree_flatten
-from mlx_lm.models.base import create_attention_mask
 from mlx_lm.tuner import trainer as tuner
-from mlx_lm.tuner.callbacks import TrainingCallback
 from mlx_lm.tuner.utils import linear_to_lora_layers
 
 from forge.errors import UsageError
+from forge.model.fit import Schedule, batch_order, eval_order, fit
+from forge.model.prefix import FrozenPrefix, Inputs, final_hidden, frozen_layers
 from forge.params import TrainResult
 
 if TYPE_CHECKING:
+    from forge.model.fit import FitLog
     from forge.model.lm import LanguageModel
+
+__all__ = ["FrozenPrefix", "frozen_layers", "train_lora"]
 
 OPTIMIZERS = {
     "adafactor": lambda lr: optim.Adafactor(
@@ -34,8 +44,11 @@ OPTIMIZERS = {
     "sgd": lambda lr: optim.SGD(learning_rate=lr),
 }
 
+Encoded = tuple[list[int], int]
+"""An encoded example: (tokens, offset of the answer's first token)."""
 
-def encode_example(lm: LanguageModel, example: dict) -> tuple[list[int], int]:
+
+def encode_example(lm: LanguageModel, example: dict) -> Encoded:
     """Return (tokens, answer offset) for {"messages": [...], "target": "answer"}.
 
     The tokens are the chat-rendered prompt followed by the answer and the end-of-turn token;
@@ -60,17 +73,12 @@ def _project(model, hidden: mx.array) -> mx.array:
     return model.model.embed_tokens.as_linear(hidden)
 
 
-def answer_loss(model, batch: mx.array, lengths: mx.array, positions: mx.array):
-    """Cross-entropy on answer tokens only, projecting to the vocabulary only at ``positions``.
+def answer_logprobs(model, hidden: mx.array, batch: mx.array, lengths, positions):
+    """Return per-row ``(sum of answer-token log-probs, answer tokens)`` from final states.
 
-    Same value as mlx-lm's ``default_loss``, but the vocabulary projection (a fifth of the
-    model's FLOPs for SmolLM2) runs on the answer window instead of every prompt token.
+    The vocabulary projection (a fifth of SmolLM2's FLOPs) runs on the answer window
+    ``positions`` only, not on every prompt token.
     """
-    return _answer_ce(model, model.model(batch[:, :-1]), batch, lengths, positions)
-
-
-def _answer_ce(model, hidden: mx.array, batch: mx.array, lengths, positions):
-    """Cross-entropy of the answer tokens given the final (normed) hidden states."""
     targets = batch[:, 1:]
     pos = mx.minimum(positions, targets.shape[1] - 1)
     picked = mx.take_along_axis(hidden, pos[..., None], axis=1)
@@ -78,133 +86,72 @@ def _answer_ce(model, hidden: mx.array, batch: mx.array, lengths, positions):
     steps = pos + 1
     mask = (steps >= lengths[:, 0:1]) & (steps <= lengths[:, 1:]) & (positions == pos)
     ce = nn.losses.cross_entropy(logits, mx.take_along_axis(targets, pos, axis=1)) * mask
-    ntoks = mask.sum()
-    return ce.astype(mx.float32).sum() / ntoks, ntoks
+    return -ce.astype(mx.float32).sum(axis=1), mask.sum(axis=1)
 
 
-def answer_batches(**kwargs: Any) -> Iterator[tuple[mx.array, mx.array, mx.array]]:
-    """mlx-lm's batches plus the answer positions of each row (padded to a multiple of 32)."""
-    for batch, lengths in tuner.iterate_batches(**kwargs):
-        spans = [(max(int(a) - 1, 0), int(b)) for a, b in lengths.tolist()]
-        width = max(b - a for a, b in spans)
-        width = 32 * ((width + 31) // 32)
-        rows = [list(range(a, a + width)) for a, _ in spans]
-        yield batch, lengths, mx.array(rows)
+def sft_loss(model, first: mx.array, batch: mx.array, lengths, positions, *, count: int = 0):
+    """Mean cross-entropy over the batch's answer tokens; ``first`` as for :func:`final_hidden`."""
+    logp, ntoks = answer_logprobs(
+        model, final_hidden(model, first, count), batch, lengths, positions
+    )
+    total = ntoks.sum()
+    return -logp.sum() / total, total
 
 
-PREFIX_FAMILIES = ("llama", "qwen2")
-"""Model families whose decoder layers forge may run in two parts (same mask for every layer)."""
+def answer_loss(model, batch: mx.array, lengths: mx.array, positions: mx.array):
+    """:func:`sft_loss` through every layer: the same value as mlx-lm's ``default_loss``."""
+    return sft_loss(model, batch, batch, lengths, positions)
 
 
-def frozen_layers(model) -> int:
-    """Return how many leading decoder layers hold nothing trainable (0 when not splittable).
+def pad_batch(rows: Sequence[Encoded]) -> tuple[mx.array, mx.array, mx.array]:
+    """Return ``(tokens, [offset, length] per row, answer positions)`` for encoded rows.
 
-    With LoRA on the last N layers, the first ``len(layers) - N`` layers never change during
-    training, so their output for an example is the same at every iteration: forge computes
-    it once per example (:class:`FrozenPrefix`) instead of once per iteration. Only families
-    whose layers all share one causal mask qualify; others train through the whole model.
+    Rows are zero-padded to one plus a multiple of 32 tokens (mlx-lm's padding); the answer
+    window is padded to a multiple of 32 positions.
     """
-    if getattr(model, "model_type", None) not in PREFIX_FAMILIES:
-        return 0
-    layers = model.model.layers
-    if any(getattr(layer, "use_sliding", False) for layer in layers):
-        return 0
-    for i, layer in enumerate(layers):
-        if tree_flatten(layer.trainable_parameters()):
-            return i
-    return 0  # nothing trainable in any layer: no split (nothing to gain either)
+    width = 1 + 32 * ((max(len(t) for t, _ in rows) + 31) // 32)
+    tokens = [t + [0] * (width - len(t)) for t, _ in rows]
+    spans = [(max(off - 1, 0), len(t)) for t, off in rows]
+    window = 32 * ((max(b - a for a, b in spans) + 31) // 32)
+    positions = [list(range(a, a + window)) for a, _ in spans]
+    lengths = [[off, len(t)] for t, off in rows]
+    return mx.array(tokens), mx.array(lengths), mx.array(positions)
 
 
-class FrozenPrefix:
-    """Hidden states after the frozen layers, computed once per distinct training example."""
-
-    def __init__(self, model, count: int) -> None:
-        self.model, self.count = model, count
-        self.rows: dict[tuple[int, ...], mx.array] = {}
-
-    def __call__(self, batch: mx.array, lengths: mx.array) -> mx.array:
-        """Return the ``(rows, width, hidden)`` states of ``batch`` after the frozen layers.
-
-        Padding positions hold zeros; causal attention keeps them out of every real position.
-        """
-        tokens: list[list[int]] = batch.tolist()  # type: ignore[assignment]
-        spans: list[list[int]] = lengths.tolist()  # type: ignore[assignment]
-        keys = [tuple(row[:n]) for row, (_, n) in zip(tokens, spans, strict=True)]
-        if any(k not in self.rows for k in keys):
-            hidden = self._run(batch)
-            for j, key in enumerate(keys):
-                self.rows.setdefault(key, hidden[j, : len(key)])
-        width = batch.shape[1]
-        out = []
-        for key in keys:
-            h = self.rows[key][:width]
-            pad = width - h.shape[0]
-            out.append(mx.pad(h, [(0, pad), (0, 0)]) if pad else h)
-        return mx.stack(out)
-
-    def _run(self, batch: mx.array) -> mx.array:
-        inner = self.model.model
-        h = inner.embed_tokens(batch)
-        mask = create_attention_mask(h, None)
-        for layer in inner.layers[: self.count]:
-            h = layer(h, mask, None)
-        mx.eval(h)
-        return h
-
-
-def suffix_loss(model, hidden: mx.array, batch: mx.array, lengths, positions, *, count: int):
-    """:func:`answer_loss` starting from the frozen prefix's ``hidden`` states (same value)."""
-    inner = model.model
-    h = hidden[:, :-1]
-    mask = create_attention_mask(h, None)
-    for layer in inner.layers[count:]:
-        h = layer(h, mask, None)
-    return _answer_ce(model, inner.norm(h), batch, lengths, positions)
-
-
-class _Recorder(TrainingCallback):
-    """Collect per-iteration losses and throughput from mlx-lm's trainer."""
-
-    def __init__(self, iters: int, progress: Callable[[int, int, float], None] | None):
-        self.iters, self.progress = iters, progress
-        self.losses: list[tuple[int, float]] = []
-        self.tokens = 0
-
-    def on_train_loss_report(self, info: dict[str, Any]) -> None:
-        self.losses.append((int(info["iteration"]), float(info["train_loss"])))
-        self.tokens = int(info["trained_tokens"])
-        if self.progress:
-            self.progress(int(info["iteration"]), self.iters, float(info["train_loss"]))
-
-
-class _QuietUI:
-    """Stand-in for mlx-lm's rich console UI: forge reports progress through its callback."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-    def __getattr__(self, name: str):
-        return lambda *a, **k: None
+def answer_batches(
+    dataset: Sequence[Encoded], batch_size: int, seed: int = 0
+) -> Iterator[tuple[mx.array, mx.array, mx.array]]:
+    """Endless padded training batches of ``dataset`` (:func:`batch_order`, :func:`pad_batch`)."""
+    for idx in batch_order([len(t) for t, _ in dataset], batch_size, seed):
+        yield pad_batch([dataset[i] for i in idx])
 
 
 @contextmanager
 def _quiet_trainer() -> Iterator[None]:
-    """Silence mlx-lm's training console output for the duration of a run."""
+    """Silence mlx-lm's training console output (the benchmark's stock trainer uses this)."""
+
+    class Quiet:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            return None
+
+        def __getattr__(self, name: str):
+            return lambda *a, **k: None
+
     saved = tuner.TrainUI
-    tuner.TrainUI = _QuietUI  # type: ignore[misc,assignment]
+    tuner.TrainUI = Quiet  # type: ignore[misc,assignment]
     try:
         yield
     finally:
         tuner.TrainUI = saved  # type: ignore[misc]
 
 
-def _attach_lora(lm: LanguageModel, rank: int, scale: float, dropout: float, layers: int) -> dict:
+def attach_lora(lm: LanguageModel, rank: int, scale: float, dropout: float, layers: int) -> dict:
     """Freeze the base model and add LoRA layers (or reuse the loaded adapter's); return config."""
     model = lm.model
     model.freeze()
@@ -216,11 +163,92 @@ def _attach_lora(lm: LanguageModel, rank: int, scale: float, dropout: float, lay
                 else None
             )
         )
-        return lm.adapter_config
+        return {k: v for k, v in lm.adapter_config.items() if k != "forge"}
     n = len(model.layers) if layers < 0 else min(layers, len(model.layers))
     params = {"rank": rank, "scale": scale, "dropout": dropout}
     linear_to_lora_layers(model, n, params)
     return {"fine_tune_type": "lora", "num_layers": n, "lora_parameters": params}
+
+
+def make_optimizer(name: str, learning_rate: float) -> Any:
+    """Return the optimizer ``name`` (train.optimizer); a one-line error for an unknown one."""
+    if name not in OPTIMIZERS:
+        raise UsageError(f"Unknown optimizer '{name}'.", f"Use one of: {', '.join(OPTIMIZERS)}.")
+    return OPTIMIZERS[name](learning_rate)
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """The LoRA layers, optimizer and schedule a trainer runs with (``train.*`` keys)."""
+
+    rank: int = 4
+    scale: float = 20.0
+    dropout: float = 0.0
+    num_layers: int = -1
+    learning_rate: float = 1e-4
+    iters: int = 40
+    batch_size: int = 4
+    max_seq_len: int = 1024
+    optimizer: str = "adafactor"
+    eval_every: int = 10
+    patience: int = 2
+
+
+@dataclass
+class Run:
+    """One training run once started: LoRA attached, the optimizer, schedule and inputs."""
+
+    settings: LoraSettings
+    config: dict
+    optimizer: Any
+    schedule: Schedule
+    inputs: Inputs
+    start: float
+
+
+def begin(lm: LanguageModel, s: LoraSettings, seed: int, split_frozen: bool) -> Run:
+    """Check the settings, seed MLX, attach LoRA to ``lm`` and start the clock."""
+    optimizer, schedule = (
+        make_optimizer(s.optimizer, s.learning_rate),
+        Schedule(s.iters, s.eval_every, s.patience),
+    )
+    mx.random.seed(seed)
+    config = attach_lora(lm, s.rank, s.scale, s.dropout, s.num_layers)
+    mx.reset_peak_memory()
+    start = time.perf_counter()
+    return Run(s, config, optimizer, schedule, Inputs(lm.model, split_frozen), start)
+
+
+def finish(lm: LanguageModel, run: Run, log: FitLog, out_dir: Path, meta: dict, **counts: Any):
+    """Save the adapter ``lm`` now holds; return the TrainResult (``counts``: truncated, ...)."""
+    seconds = time.perf_counter() - run.start
+    forge_meta = {**meta, "iters": log.iters, "best_iter": log.best_iter}
+    save_adapter(lm, out_dir, run.config, {**forge_meta, "lr": run.settings.learning_rate})
+    return TrainResult(
+        adapter_dir=out_dir,
+        losses=log.losses,
+        tokens_per_s=log.tokens / seconds if seconds else 0.0,
+        peak_memory_mb=mx.get_peak_memory() / 1e6,
+        seconds=seconds,
+        iters=log.iters,
+        validation_losses=log.validation,
+        best_iter=log.best_iter,
+        stopped_early=log.stopped_early,
+        validation_seconds=log.validation_seconds,
+        margins=log.metrics,
+        **counts,
+    )
+
+
+def save_adapter(lm: LanguageModel, out_dir: Path, config: dict, forge_meta: dict) -> None:
+    """Write the trainable weights and ``adapter_config.json``; mark ``lm`` as adapted."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    weights = dict(tree_flatten(lm.model.trainable_parameters()))
+    mx.save_safetensors(str(out_dir / "adapters.safetensors"), weights)
+    meta = {**config, "forge": {"base": lm.identity.get("name"), **forge_meta}}
+    (out_dir / "adapter_config.json").write_text(json.dumps(meta, indent=2))
+    lm.adapter_config = meta
+    lm.identity["adapter"] = str(out_dir.resolve())
 
 
 def train_lora(
@@ -228,113 +256,76 @@ def train_lora(
     examples: Sequence[dict],
     out_dir: Path,
     *,
-    rank: int = 4,
-    scale: float = 20.0,
-    dropout: float = 0.0,
-    num_layers: int = -1,
-    learning_rate: float = 1e-4,
-    iters: int = 40,
-    batch_size: int = 4,
-    max_seq_len: int = 1024,
-    optimizer: str = "adafactor",
+    validation: Sequence[dict] = (),
     seed: int = 0,
     progress: Callable[[int, int, float], None] | None = None,
     split_frozen: bool = True,
+    **settings: Any,
 ) -> TrainResult:
     """Train a LoRA adapter on ``examples``, save it to ``out_dir`` and keep it applied to ``lm``.
 
-    With ``split_frozen`` (the default) the layers below the first LoRA layer run once per
-    distinct example instead of once per iteration (:func:`frozen_layers`); the loss and
-    gradients are the same either way. Returns the losses per iteration, training tokens/s,
-    peak memory and wall time.
+    ``settings`` are :class:`LoraSettings` fields. With ``validation`` examples, their answer
+    loss is measured before training, every ``eval_every`` iterations and at the end;
+    training stops after ``patience`` measurements without a new best (0: never) and the
+    adapter saved is the best one. With ``split_frozen`` (the default) the layers below the
+    first LoRA layer run once per distinct example (:mod:`forge.model.prefix`); the loss
+    and gradients are the same.
     """
-    if optimizer not in OPTIMIZERS:
-        raise UsageError(
-            f"Unknown optimizer '{optimizer}'.", f"Use one of: {', '.join(OPTIMIZERS)}."
-        )
+    s = LoraSettings(**settings)
+    make_optimizer(s.optimizer, s.learning_rate)  # a bad name fails before any work
+    data, truncated, dropped = encode_all(lm, examples, s.max_seq_len)
+    val, _, _ = fit_length([encode_example(lm, ex) for ex in validation], s.max_seq_len)
+    run = begin(lm, s, seed, split_frozen)
+    inputs = run.inputs
+    loss = functools.partial(sft_loss, count=inputs.count)
+    batches = (
+        (inputs(batch, lengths), batch, lengths, positions)
+        for batch, lengths, positions in answer_batches(data, s.batch_size, seed)
+    )
+    validate = functools.partial(mean_sft_loss, lm.model, loss, val, inputs, s.batch_size)
+    log = fit(
+        lm.model,
+        run.optimizer,
+        loss,
+        batches,
+        run.schedule,
+        progress=progress,
+        validate=validate if val else None,
+    )
+    counts = {"truncated": truncated, "dropped": dropped, "validation_examples": len(val)}
+    return finish(lm, run, log, out_dir, {"method": "lora"}, **counts)
+
+
+def encode_all(lm: LanguageModel, examples: Sequence[dict], max_len: int) -> tuple[list, int, int]:
+    """Encode and fit SFT examples; a one-line error when none is left to train on."""
     if not examples:
         raise UsageError("No training examples.", "Training needs at least one example.")
-    data, truncated, dropped = fit_length([encode_example(lm, ex) for ex in examples], max_seq_len)
+    data, truncated, dropped = fit_length([encode_example(lm, ex) for ex in examples], max_len)
     if not data:
         raise UsageError(
-            f"Every training example's prompt is at least {max_seq_len} tokens long.",
+            f"Every training example's prompt is at least {max_len} tokens long.",
             "Raise train.max_seq_len in the config.",
         )
-    while len(data) < batch_size:
-        data = data + data
-    data += data[: -len(data) % batch_size]  # mlx-lm drops a partial last batch: fill it
-    mx.random.seed(seed)
-    config = _attach_lora(lm, rank, scale, dropout, num_layers)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    args = tuner.TrainingArgs(
-        batch_size=batch_size,
-        iters=iters,
-        steps_per_report=1,
-        steps_per_eval=iters + 1,
-        steps_per_save=iters + 1,
-        max_seq_length=max_seq_len,
-        adapter_file=str(out_dir / "adapters.safetensors"),
-    )
-    recorder = _Recorder(iters, progress)
-    mx.reset_peak_memory()
-    start = time.perf_counter()
-    lm.model.train()
-    frozen = frozen_layers(lm.model) if split_frozen else 0
-    loss: Callable[..., Any]
-    if frozen:
-        prefix = FrozenPrefix(lm.model, frozen)
-        loss = functools.partial(suffix_loss, count=frozen)
-
-        def batches(**kw: Any) -> Iterator[tuple[mx.array, ...]]:
-            for batch, lengths, positions in answer_batches(**kw, seed=seed):
-                yield prefix(batch, lengths), batch, lengths, positions
-    else:
-        loss = answer_loss
-
-        def batches(**kw: Any) -> Iterator[tuple[mx.array, ...]]:
-            yield from answer_batches(**kw, seed=seed)
-
-    with _quiet_trainer():
-        tuner.train(
-            lm.model,
-            OPTIMIZERS[optimizer](learning_rate),
-            data,
-            args=args,
-            loss=loss,
-            iterate_batches=batches,
-            training_callback=recorder,
-        )
-    seconds = time.perf_counter() - start
-    lm.model.eval()
-    meta = {
-        **config,
-        "forge": {"base": lm.identity.get("name"), "iters": iters, "lr": learning_rate},
-    }
-    (out_dir / "adapter_config.json").write_text(json.dumps(meta, indent=2))
-    lm.adapter_config = meta
-    lm.identity["adapter"] = str(out_dir.resolve())
-    return TrainResult(
-        adapter_dir=out_dir,
-        losses=recorder.losses,
-        tokens_per_s=recorder.tokens / seconds if seconds else 0.0,
-        peak_memory_mb=mx.get_peak_memory() / 1e6,
-        seconds=seconds,
-        iters=iters,
-        truncated=truncated,
-        dropped=dropped,
-    )
+    return data, truncated, dropped
 
 
-def fit_length(
-    data: Sequence[tuple[list[int], int]], max_len: int
-) -> tuple[list[tuple[list[int], int]], int, int]:
+def mean_sft_loss(model, loss: Callable, data: Sequence[Encoded], inputs: Inputs, size: int):
+    """The answer cross-entropy over every answer token of ``data`` (the validation loss)."""
+    total = tokens = 0.0
+    for idx in eval_order([len(t) for t, _ in data], size):
+        batch, lengths, positions = pad_batch([data[i] for i in idx])
+        value, n = loss(model, inputs(batch, lengths), batch, lengths, positions)
+        total, tokens = total + float(value) * int(n), tokens + int(n)
+    return total / tokens
+
+
+def fit_length(data: Sequence[Encoded], max_len: int) -> tuple[list[Encoded], int, int]:
     """Cut encoded examples to ``max_len`` tokens; return ``(kept, truncated, dropped)``.
 
-    Cutting here (rather than in mlx-lm's batcher, which prints a warning per batch) keeps
-    the console clean and counts what happened. An example whose answer would start at or
-    after ``max_len`` has nothing left to learn from and is dropped.
+    Cutting here keeps the console clean and counts what happened. An example whose answer
+    would start at or after ``max_len`` has nothing left to learn from and is dropped.
     """
-    kept: list[tuple[list[int], int]] = []
+    kept: list[Encoded] = []
     truncated = dropped = 0
     for tokens, offset in data:
         if offset >= max_len - 1:
