@@ -9,7 +9,7 @@ from forge.errors import ModelError
 from forge.llamacpp import LlamaCppEngine
 from forge.params import SamplingParams
 
-from .conftest import random_adapter
+from ..model.lora_helpers import random_adapter
 
 GREEDY = SamplingParams(temperature=0.0, max_tokens=12)
 SAMPLED = SamplingParams(temperature=1.5, top_p=0.95, max_tokens=12, seed=1)
