@@ -79,3 +79,17 @@ def test_sample_logits_greedy_and_rows_are_independent() -> None:
         for i in range(4)
     ]
     assert together.tolist() == alone
+
+
+def test_large_vocabularies_find_the_same_top_candidates() -> None:
+    """The grouped partial sort used for big vocabularies finds exactly the true top 64."""
+    rng = np.random.default_rng(3)
+    for vocab in (49152, 151937):
+        logits = rng.normal(size=(6, vocab)).astype(np.float32)
+        logits[1, 7], logits[2, vocab - 1] = 50.0, 60.0  # a winner in a group, one in the tail
+        logits[3, :64] = 40.0  # 64 tied winners in neighbouring positions
+        logits[4, :: vocab // 256][:64] = 30.0  # 64 winners in one group
+        ids, top, _ = sampling.top_candidates(logits, 1.0)
+        best = np.argsort(-logits, axis=-1, kind="stable")[:, :64]
+        assert (np.sort(ids, axis=-1) == np.sort(best, axis=-1)).all()
+        assert (np.diff(top, axis=-1) <= 0).all()
