@@ -55,8 +55,9 @@ class Adapter:
 def gguf_weight_name(mlx_module: str) -> str | None:
     """Map ``model.layers.N.self_attn.q_proj`` to ``blk.N.attn_q.weight`` (None if unknown)."""
     m = re.fullmatch(r"model\.layers\.(\d+)\.(.+)", mlx_module)
-    part = _LAYER_MODULES.get(m.group(2)) if m else None
-    return f"blk.{m.group(1)}.{part}.weight" if part else None
+    if m is None or m.group(2) not in _LAYER_MODULES:
+        return None
+    return f"blk.{m.group(1)}.{_LAYER_MODULES[m.group(2)]}.weight"
 
 
 def read_adapter(path: Path) -> Adapter:

@@ -136,7 +136,7 @@ class LlamaCppEngine:
 
     def decode(self, ids: list[int]) -> str:
         """Text of token ids, special tokens dropped."""
-        return self._shared.tokenizer.decode(ids, skip_special_tokens=True)
+        return str(self._shared.tokenizer.decode(ids, skip_special_tokens=True))
 
     def generate(
         self,
@@ -203,7 +203,7 @@ class _Loaded:
         """Chat-template token ids (plain text joined by blank lines without a template)."""
         tok, msgs = self.tokenizer, [dict(m) for m in messages]
         if getattr(tok, "chat_template", None):
-            ids = tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)
+            ids: Any = tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)
             return [int(t) for t in (ids["input_ids"] if hasattr(ids, "keys") else ids)]
         return list(tok.encode("\n\n".join(m["content"] for m in msgs) + "\n"))
 

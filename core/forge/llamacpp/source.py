@@ -42,13 +42,21 @@ def locate(spec: str | None, progress: Progress | None = None) -> tuple[Path, di
         return path, {"name": path.stem, "source": f"gguf:{path.resolve()}"}
     folder = path if path.is_dir() else (converted_dir(spec) if _safe_name(spec) else None)
     ident = read_identity(folder) if folder is not None else None
-    if ident and str(ident.get("source", "")).startswith("gguf:"):
-        gguf = Path(ident["source"][5:])
-        if gguf.is_file():
-            return gguf, ident
+    gguf = _source_gguf(ident)
+    if ident and gguf is not None:
+        return gguf, ident
+    if ident and ident.get("name") in REGISTRY and ident.get("sha256"):
+        return _registry(str(ident["name"]), progress)  # a registry model's converted folder
     if folder is not None and folder.is_dir():
         raise ModelError(f"'{spec}' is an MLX/Hugging Face folder without its GGUF.", FOLDER_HINT)
     raise ModelError(f"Model '{spec}' not found.", NOT_FOUND_HINT)
+
+
+def _source_gguf(ident: dict[str, Any] | None) -> Path | None:
+    """The GGUF file a converted folder came from (``source`` 'gguf:PATH' or a .gguf path)."""
+    source = str((ident or {}).get("source", ""))
+    path = Path(source[5:] if source.startswith("gguf:") else source)
+    return path if path.suffix.lower() == ".gguf" and path.is_file() else None
 
 
 def _registry(name: str, progress: Progress | None) -> tuple[Path, dict[str, Any]]:

@@ -82,7 +82,7 @@ def sample(logits: mx.array, params: SamplingParams, rngs: list[np.random.Genera
     and the full-vocabulary logsumexp, and the host draws from row ``i``'s stream ``rngs[i]``.
     """
     if params.temperature <= 0:
-        return mx.argmax(logits, axis=-1).tolist()
+        return [int(t) for t in np.array(mx.argmax(logits, axis=-1))]
     logits = logits.astype(mx.float32) / params.temperature
     k = min(TOP_CANDIDATES, logits.shape[-1])
     idx = mx.argpartition(-logits, kth=k - 1, axis=-1)[:, :k]
