@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from forge.errors import ModelError
+from forge.llamacpp.threads import ThreadTuner
 from forge.params import SamplingParams
 from forge.protocols import GenerateProgress, ModelProgress
 from forge.types import Message
@@ -30,6 +31,7 @@ INSTALL_HINT = (
     "(or `pip install 'forge[llamacpp]'`; it compiles llama.cpp, 2-5 minutes)."
 )
 SLOTS_ENV, THREADS_ENV = "FORGE_LLAMACPP_SLOTS", "FORGE_LLAMACPP_THREADS"
+TUNE_ENV = "FORGE_LLAMACPP_TUNE"
 DEFAULT_SLOTS = 32
 
 
@@ -58,6 +60,7 @@ class LlamaCppEngine:
         self._shared = shared
         self.threads = threads or _env_int(THREADS_ENV, available_cores())
         self.slots = _env_int(SLOTS_ENV, DEFAULT_SLOTS)
+        self.tuner = ThreadTuner(self.threads, tune=os.environ.get(TUNE_ENV, "1") != "0")
         self.adapter = adapter
         self._lora = shared.adapter(adapter) if adapter is not None else None
         self.identity: dict[str, Any] = {
@@ -111,6 +114,7 @@ class LlamaCppEngine:
     def logits(self, tokens: Sequence[int]) -> np.ndarray:
         """Next-token logits (len(tokens), vocab) of one token sequence (tests, diagnostics)."""
         ctx = self._shared.context(2, len(tokens) + 1)
+        ctx.set_threads(self.threads)
         ctx.set_adapter(self._lora)
         rows = [(t, i, 0, True) for i, t in enumerate(tokens)]
         step = ctx.batch_size
@@ -126,7 +130,7 @@ class LlamaCppEngine:
         extra = f", adapter {self.adapter}" if self.adapter is not None else ""
         return (
             f"llama.cpp ({self._shared.features}) · {self.identity.get('name')} "
-            f"({self._shared.dtype}) · cpu, {self.threads} threads{extra}"
+            f"({self._shared.dtype}) · cpu, {self.tuner.describe()}{extra}"
         )
 
     # -- generation ------------------------------------------------------------------------
@@ -158,11 +162,11 @@ class LlamaCppEngine:
             return [[""] * c for c in counts]
         longest = max(len(t) for t, c in zip(tokens, counts, strict=True) if c)
         ctx = self._shared.context(min(self.slots, sum(counts)) + 1, longest + params.max_tokens)
-        ctx.set_threads(self.threads)
         ctx.set_adapter(self._lora)
         eos = self._shared.eos
         report = progress or (lambda *_: None)
-        return Scheduler(ctx, params, eos, self.decode, stop, report).run(tokens, counts)
+        run = Scheduler(ctx, params, eos, self.decode, stop, report, self.tuner)
+        return run.run(tokens, counts)
 
 
 def _mlx_has_gpu() -> bool:

@@ -11,6 +11,7 @@ the population runs out. Token choice is the shared sampler (:mod:`forge.samplin
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,8 +46,10 @@ class _Row:
 class Scheduler:
     """Runs one ``generate`` call; ``ctx`` is a :class:`forge.llamacpp.native.Context`."""
 
-    def __init__(self, ctx, params: SamplingParams, eos: set[int], decode, stop, progress):
-        self.ctx, self.params, self.eos = ctx, params, eos
+    def __init__(
+        self, ctx, params: SamplingParams, eos: set[int], decode, stop, progress, tuner=None
+    ):
+        self.ctx, self.params, self.eos, self.tuner = ctx, params, eos, tuner
         self.decode_text: Callable[[list[int]], str] = decode
         self.stop, self.progress = stop, progress
         self.free = list(range(ctx.seqs - 1, -1, -1))
@@ -71,7 +74,7 @@ class Scheduler:
                 if not batch:
                     continue
                 running = len(self.rows)
-                logits = self.ctx.decode(batch)
+                logits = self._decode(batch, pure=len(batch) == running)
                 self._advance(logits[:running])
                 self._finish_prefill(feeding, logits[running:])
                 self.progress(len(self.texts), total)
@@ -81,6 +84,16 @@ class Scheduler:
         for (i, j), text in self.texts.items():
             out[i][j] = text
         return out
+
+    def _decode(self, batch: list, pure: bool):
+        """One ``llama_decode`` with the thread count the tuner picks (and tells it the time)."""
+        if self.tuner is None:
+            return self.ctx.decode(batch)
+        self.ctx.set_threads(self.tuner.pick())
+        start = time.perf_counter()
+        logits = self.ctx.decode(batch)
+        self.tuner.record(len(batch), time.perf_counter() - start, pure)
+        return logits
 
     def _feed(self, batch: list, waiting: deque) -> list[_Parent]:
         """Add prompt chunks to ``batch`` (starting new parents while streams allow); return
