@@ -7,6 +7,7 @@ import pytest
 import forge.model as fm
 from forge.errors import ModelError
 from forge.llamacpp import LlamaCppEngine
+from forge.model.train import train_lora
 from forge.params import SamplingParams
 
 from ..model.lora_helpers import random_adapter
@@ -39,7 +40,7 @@ def test_random_adapter_gives_the_mlx_engines_texts(arch, tiny_f32, tiny_mlx_fol
 def test_trained_adapter_round_trip_and_base_is_unchanged(tiny_f32, tiny_mlx_folders, tmp_path):
     lm = fm.load(str(tiny_mlx_folders["llama"]))
     out = tmp_path / "trained"
-    lm.train([EXAMPLE] * 4, out, rank=4, learning_rate=1e-2, iters=12, batch_size=2)
+    train_lora(lm, [EXAMPLE] * 4, out, rank=4, learning_rate=1e-2, iters=12, batch_size=2)
     base = LlamaCppEngine.load(str(tiny_f32["llama"]), threads=1, precise=True)
     before = base.generate(PROMPTS, n=2, params=GREEDY)
     tuned = base.with_adapter(out)
