@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import forge.model as fm
 
@@ -168,8 +169,8 @@ def pass_rate(outs) -> tuple[int, int, list[int]]:
         task = builtin[TESTS_FROM[name]]
         task = replace(task, data={**task.data, "entry_point": name})
         items += [(task, domain.extract(t)) for t in texts]
-    with Sandbox(lanes=2) as sandbox:
-        verdicts = domain.verify_many(items, sandbox)
+    with Sandbox(lanes=2) as sandbox, ThreadPoolExecutor(max_workers=4) as pool:
+        verdicts = list(pool.map(lambda item: domain.verify(*item, sandbox), items))
     ok = [v.status == "passed" for v in verdicts]
     per = len(outs[0])
     return sum(ok), len(ok), [sum(ok[i : i + per]) for i in range(0, len(ok), per)]
