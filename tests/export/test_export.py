@@ -133,3 +133,20 @@ def test_cli_errors_are_one_line(tiny, tmp_path, capsys) -> None:
     (bad / "adapter_config.json").write_text(json.dumps({"forge": {"base": "smollm2-135m"}}))
     code, output = run_cli(capsys, "export", str(bad), "--gguf", "x.gguf")
     assert code != 0 and "no trained adapter" in output
+
+
+def test_a_run_folder_exports_its_adapter_on_its_model(tiny, tmp_path, capsys) -> None:
+    import shutil
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text(f"model:\n  name: {tiny['gguf']}\n")
+    (run / "forge.db").write_bytes(b"")
+    shutil.copytree(tiny["adapter"], run / "adapter")
+    out = tmp_path / "from-run.gguf"
+    code, output = run_cli(capsys, "export", str(run), "--gguf", str(out), "--quant", "f32")
+    assert code == 0 and "f32" in output, output
+    direct = write_fused(tiny["gguf"], read_adapter(tiny["adapter"]), tmp_path / "d.gguf", "f32")
+    assert _tensors(out).keys() == _tensors(direct).keys()
+    q = "blk.1.attn_k.weight"
+    assert np.array_equal(_tensors(out)[q], _tensors(direct)[q])
