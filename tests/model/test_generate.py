@@ -59,6 +59,29 @@ def test_sampling_is_seeded_and_varies_across_samples(tiny_lm) -> None:
     assert first != other
 
 
+def test_samples_do_not_depend_on_batch_composition_or_order(tiny_lm) -> None:
+    """Sample j of a prompt draws from its own (seed, prompt, j) stream: batching is invisible."""
+    params = fm.SamplingParams(temperature=1.0, top_p=0.95, max_tokens=12, seed=7)
+    alone = tiny_lm.generate(PROMPTS[1:2], n=3, params=params)[0]
+    mixed = tiny_lm.generate([PROMPTS[2], PROMPTS[1], PROMPTS[0]], n=[2, 5, 4], params=params)
+    assert mixed[1][:3] == alone  # the first three samples, inside a bigger reordered batch
+    assert len(set(mixed[1])) > 1
+    split = [
+        tiny_lm.generate([p], n=n, params=params)[0]
+        for p, n in zip(PROMPTS, (4, 5, 2), strict=True)
+    ]
+    assert split == [mixed[2], mixed[1], mixed[0]]
+
+
+def test_greedy_is_unchanged_by_the_seed(tiny_lm) -> None:
+    outs = [
+        tiny_lm.generate(PROMPTS, n=2, params=fm.SamplingParams(0.0, 0.9, 10, seed=s))
+        for s in (0, 9)
+    ]
+    assert outs[0] == outs[1]
+    assert outs[0][0] == [_stock_greedy(tiny_lm, PROMPTS[0], 10)] * 2
+
+
 def test_stop_keeps_text_up_to_the_stop_point(tiny_lm) -> None:
     def stop(text: str) -> bool:
         return len(text) >= 5

@@ -41,9 +41,9 @@ def cli() -> None:
 
 
 def _add_builtin_commands() -> None:
-    from forge.cli import info, models, plugin_new, report_cmd, run, tasks_cmd, train
+    from forge.cli import export, info, models, plugin_new, report_cmd, run, tasks_cmd, train
 
-    for module in (info, tasks_cmd, run, train, report_cmd, plugin_new):
+    for module in (info, tasks_cmd, run, train, report_cmd, export, plugin_new):
         for command in module.COMMANDS:
             cli.add_command(command)
     cli.add_command(models.models)

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import mlx.core as mx
+import numpy as np
 from mlx_lm.models.cache import KVCache, make_prompt_cache
 
+from forge import sampling
 from forge.params import SamplingParams
+from forge.sampling import TOP_CANDIDATES
 
 PREFILL_CHUNK = 512
-TOP_CANDIDATES = 64  # nucleus sampling looks at the 64 most likely tokens (cheap partial sort)
 
 
 def _prefill(model, tokens: list[int], cache: list) -> mx.array:
@@ -73,28 +75,31 @@ def prefill_prompts(model, prompts: list[tuple[int, ...]]) -> list[tuple[list, m
     return out
 
 
-def sample(logits: mx.array, params: SamplingParams, key: mx.array) -> mx.array:
-    """Draw one token per row of ``logits`` (B, V): greedy, or temperature + nucleus sampling."""
+def sample(logits: mx.array, params: SamplingParams, rngs: list[np.random.Generator]) -> list[int]:
+    """Draw one token per row of ``logits`` (B, V) with the shared sampler (forge.sampling).
+
+    Greedy is an argmax on the device; otherwise the device keeps the 64 most likely tokens
+    and the full-vocabulary logsumexp, and the host draws from row ``i``'s stream ``rngs[i]``.
+    """
     if params.temperature <= 0:
-        return mx.argmax(logits, axis=-1)
+        return [int(t) for t in np.array(mx.argmax(logits, axis=-1))]
     logits = logits.astype(mx.float32) / params.temperature
     k = min(TOP_CANDIDATES, logits.shape[-1])
     idx = mx.argpartition(-logits, kth=k - 1, axis=-1)[:, :k]
     top = mx.take_along_axis(logits, idx, axis=-1)
-    order = mx.argsort(-top, axis=-1)
-    top, idx = mx.take_along_axis(top, order, axis=-1), mx.take_along_axis(idx, order, axis=-1)
-    probs = mx.exp(top - mx.logsumexp(logits, axis=-1, keepdims=True))
-    before = mx.cumsum(probs, axis=-1) - probs
-    top = mx.where(before < params.top_p, top, -mx.inf)
-    choice = mx.random.categorical(top, axis=-1, key=key)
-    return mx.take_along_axis(idx, choice[:, None], axis=-1)[:, 0]
+    lse = mx.logsumexp(logits, axis=-1)
+    mx.eval(idx, top, lse)
+    ids, top_np = sampling.sort_candidates(np.array(idx), np.array(top))
+    return sampling.choose(ids, top_np, np.array(lse), params.top_p, sampling.draw(rngs)).tolist()
 
 
 class _Rows:
     """Book-keeping for the sequences still decoding: output slot, tokens, finished texts."""
 
-    def __init__(self, slots: list[int], decode: Callable[[list[int]], str]):
-        self.slots = slots
+    def __init__(
+        self, slots: list[int], rngs: list[np.random.Generator], decode: Callable[[list[int]], str]
+    ):
+        self.slots, self.rngs = slots, rngs
         self.tokens: list[list[int]] = [[] for _ in slots]
         self.decode = decode
         self.texts: dict[int, str] = {}
@@ -114,6 +119,7 @@ class _Rows:
             else:
                 keep.append(row)
         self.slots = [self.slots[r] for r in keep]
+        self.rngs = [self.rngs[r] for r in keep]
         self.tokens = [self.tokens[r] for r in keep]
         return keep
 
@@ -143,8 +149,8 @@ def generate_batch(
     total = len(slots)
     report = progress or (lambda *_: None)
     report(0, total)
-    rows = _Rows(list(range(total)), decode)
-    key = mx.random.key(params.seed)
+    rngs = [sampling.sequence_rng(params.seed, prompts[i], j) for i, j in slots]
+    rows = _Rows(list(range(total)), rngs, decode)
     if total:
         n_layers = len(prefilled[0][0])
         cache = [
@@ -152,27 +158,25 @@ def generate_batch(
             for li in range(n_layers)
         ]
         logits = mx.stack([prefilled[o][1] for o in owners])
-        _decode_loop(model, cache, logits, rows, params, eos_ids, stop, key, report, total)
+        _decode_loop(model, cache, logits, rows, params, eos_ids, stop, report, total)
     out: list[list[str]] = [[""] * n for n in counts]
     for slot, (i, j) in enumerate(slots):
         out[i][j] = rows.texts.get(slot, "")
     return out
 
 
-def _decode_loop(model, cache, logits, rows, params, eos_ids, stop, key, report, total) -> None:
+def _decode_loop(model, cache, logits, rows, params, eos_ids, stop, report, total) -> None:
     """Sample, append, drop finished rows, and step the model until every row has finished."""
     cap = max(1, params.max_tokens)
     while True:
-        key, sub = mx.random.split(key)
-        y = sample(logits, params, sub)
-        keep = rows.step(y.tolist(), eos_ids, stop, cap)
+        y = sample(logits, params, rows.rngs)
+        keep = rows.step(y, eos_ids, stop, cap)
         report(total - len(keep), total)
         if not keep:
             return
-        if len(keep) < y.shape[0]:
+        if len(keep) < len(y):
             idx = mx.array(keep)
-            y = y[idx]
             for c in cache:
                 c.filter(idx)
-        logits = model(y[:, None], cache=cache)[:, -1, :]
+        logits = model(mx.array([y[r] for r in keep])[:, None], cache=cache)[:, -1, :]
         mx.async_eval(logits)
