@@ -3,14 +3,18 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint format
+.PHONY: setup setup-test demo test lint format
 setup:
 	./scripts/setup.sh
+
+# The tests cover the optional engines too, so their setup builds them (llama.cpp: ~2-4 min once).
+setup-test:
+	./scripts/setup.sh --llamacpp
 
 demo: setup
 	$(BIN)/forge run --domain code --quick
 
-test: setup lint
+test: setup-test lint
 	$(BIN)/pytest -q
 
 lint:
