@@ -7,14 +7,17 @@ the first line that starts like code, with trailing chatter cut off.
 
 A completion longer than :data:`MAX_COMPLETION_CHARS` is not searched at all: it extracts to
 a short marker (:data:`TOO_LONG`) that the verifier turns into an ``invalid`` verdict
-naming the limit. Fences are found with ``str.find`` (no regex backtracking) and a bare
-completion is parsed a bounded number of times, never once per prefix.
+naming the limit. Fences are found with :func:`forge.fences.fences` (``str.find``, no regex
+backtracking) and a bare completion is parsed a bounded number of times, never once per
+prefix.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+
+from forge.fences import fences
 
 MAX_COMPLETION_CHARS = 100_000
 TOO_LONG = "# forge: completion too long\n"
@@ -24,7 +27,6 @@ TOO_LONG_MESSAGE = (
     "answer with one short ```python block"
 )
 _PY_TAGS = {"python", "py", "python3", "py3"}
-_TAG = re.compile(r"[ \t]*([A-Za-z0-9_+\-.]*)")
 _DEF_LINE = re.compile(r"[ \t]*def [A-Za-z_]\w*[ \t]*\(")
 _CODE_START = re.compile(
     r"(?:def |class |import |from |@|async def |#|if __name__"
@@ -52,34 +54,6 @@ def extract_code(text: str) -> str | None:
         if opened is not None and opened.strip():
             return _clean(opened.replace("```", ""))
     return _bare_code(text) if "```" not in text else None
-
-
-def fences(text: str):  # noqa: ANN201 - a generator of (tag, body, closed)
-    """Yield ``(tag, body, closed)`` for each fenced block from left to right, in one pass.
-
-    A fence is three backticks, an info line without backticks (its first word, lowercased,
-    is the tag) and a newline; the body runs to the next three backticks, or to the end of
-    the text for an unterminated block (always the last one yielded).
-    """
-    pos = 0
-    while True:
-        start = text.find("```", pos)
-        if start < 0:
-            return
-        eol = text.find("\n", start + 3)
-        if eol < 0:
-            return
-        info = text[start + 3 : eol]
-        if "`" in info:
-            pos = start + 1  # not a fence opening here (as with four backticks)
-            continue
-        tag = _TAG.match(info).group(1).lower()  # type: ignore[union-attr]
-        close = text.find("```", eol + 1)
-        if close < 0:
-            yield tag, text[eol + 1 :], False
-            return
-        yield tag, text[eol + 1 : close], True
-        pos = close + 3
 
 
 def answer_complete(text: str) -> bool:
