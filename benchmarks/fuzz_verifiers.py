@@ -282,8 +282,9 @@ class Fuzz:
         path = self.tmp / f"{self.name}-tasks.jsonl"
         line = self.task_line()
         path.write_text(line + "\n", "utf-8", errors="surrogatepass")
+        start = time.monotonic()
         try:
-            tasks = self.domain.load_tasks(str(path))
+            tasks = self._load(path, line, start)
         except TaskFormatError as exc:
             if "\n" in exc.one_line():
                 self.crash("task error on several lines", exc)
@@ -308,6 +309,14 @@ class Fuzz:
                 continue
             jobs.append(pool.submit(self.judge, task, artifact))
         return jobs
+
+    def _load(self, path: Path, line: str, start: float) -> list[Any]:
+        try:
+            return self.domain.load_tasks(str(path))
+        finally:
+            took = time.monotonic() - start
+            if took > self.hang_s:
+                self.count("hangs", f"hang: load_tasks took {took:.1f}s on {line[:200]!r}")
 
     def store(self, store: Any) -> None:
         """Write every verdict through the run store (one unit) and read them back."""

@@ -26,11 +26,12 @@ from typing import Any
 import sqlglot
 import yaml
 
+from forge.deadline import DeadlineExceeded, within
 from forge.errors import TaskFormatError
 from forge.tasks import parse_jsonl
 from forge.types import Task
 from forge_sql.databases import builtin_names, database_path, schema_text
-from forge_sql.gold import gold_result, is_ordered
+from forge_sql.gold import PARSE_S, TOO_COMPLEX, gold_result, is_ordered
 
 DOMAIN = "sql"
 _FIELDS = {
@@ -146,7 +147,7 @@ def build_task(raw: Any, path: Path, n: int, where: str, source: str) -> Task:
         "dialect": dialect,
         "database": database,
         "hidden_databases": hidden,
-        "order_matters": is_ordered(gold) if order is None else bool(order),
+        "order_matters": is_ordered(gold, where) if order is None else bool(order),
         "schema": schema_text(database_path(database)),
     }
     for spec in [database, *hidden]:
@@ -219,7 +220,9 @@ def _to_sqlite(query: str, dialect: str, where: str) -> str:
     if dialect == "sqlite":
         return query
     try:
-        return sqlglot.transpile(query, read=dialect, write="sqlite")[0]
+        return within(PARSE_S, sqlglot.transpile, query, read=dialect, write="sqlite")[0]
+    except DeadlineExceeded:
+        raise TaskFormatError(f"{where}: {TOO_COMPLEX}.") from None
     except (sqlglot.errors.SqlglotError, IndexError, ValueError) as exc:
         raise TaskFormatError(
             f"{where}: cannot transpile the gold query from {dialect}: {exc}."
