@@ -320,10 +320,10 @@ class Fuzz:
 
     def store(self, store: Any) -> None:
         """Write every verdict through the run store (one unit) and read them back."""
-        from forge.types import Candidate
+        from forge.types import Attempt, Candidate
 
         rows = [
-            (Candidate(f"{self.name}-{i}", t.id, str(a), a, 0, None, "fuzz"), v, s, f)
+            Attempt(Candidate(f"{self.name}-{i}", t.id, str(a), a, 0, None, "fuzz"), v, s, f)
             for i, (t, a, v, s, f) in enumerate(self.rows_out)
         ]
         try:

@@ -14,7 +14,7 @@ import pytest
 
 from forge import sanitize
 from forge.store import RunStore
-from forge.types import Candidate, Verdict
+from forge.types import Attempt, Candidate, Verdict
 
 ESCAPES = "\x1b[2J\x1b[1;1H\x1b]52;c;ZXZpbA==\x07\rPASSED \u202egnp.exe\x9b31m"
 
@@ -22,7 +22,7 @@ ESCAPES = "\x1b[2J\x1b[1;1H\x1b]52;c;ZXZpbA==\x07\rPASSED \u202egnp.exe\x9b31m"
 def _store_and_reload(tmp_path: Path, verdict: Verdict, text: str, feedback: str) -> dict:
     store = RunStore(tmp_path / "forge.db")
     cand = Candidate(id="c1", task_id="t", text=text, artifact=text)
-    store.commit_unit("before", "u", [(cand, verdict, 0.0, feedback)])
+    store.commit_unit("before", "u", [Attempt(cand, verdict, 0.0, feedback)])
     row = store.candidates("before")[0]
     store.close()
     return row
