@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from forge import sanitize
 from forge.errors import StoreError
 from forge.types import Attempt, Candidate, Task, TrainingExample, Verdict
 
@@ -198,15 +199,15 @@ class RunStore:
                         cand.task_id,
                         cand.generation,
                         cand.parent_id,
-                        cand.text,
-                        cand.artifact,
+                        sanitize.storable(cand.text),
+                        sanitize.storable(cand.artifact),
                         verdict.status,
                         score,
                         verdict.passed,
                         verdict.total,
                         hidden_passed,
                         len(verdict.hidden),
-                        feedback,
+                        sanitize.storable(feedback),
                         json.dumps(verdict.to_dict()),
                         now,
                     ),
@@ -260,10 +261,10 @@ class RunStore:
                         e.task_id,
                         e.kind,
                         json.dumps(list(e.prompt)),
-                        e.chosen,
+                        sanitize.storable(e.chosen),
                         e.rejected_score,
                         e.chosen_score,
-                        e.rejected,
+                        sanitize.storable(e.rejected),
                     ),
                 )
 

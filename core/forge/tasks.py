@@ -4,10 +4,14 @@ Named sets come from the ``register_task_loaders`` hook (``code:humaneval``) and
 slice: ``humaneval[40:48]``, ``humaneval[:5]``, ``humaneval[HumanEval/3,HumanEval/7]``. A spec
 may name its domain (``code:humaneval``) and carry loader options after ``?``
 (``gym:chain_sum?size=50``); the loader gets the spec without the domain prefix.
+:func:`read_jsonl` is the one JSONL reader every domain uses: odd JSON (a 5,000-digit
+number, 100,000-deep nesting, invalid UTF-8) gives a one-line TaskFormatError naming the
+file and line, never an internal error.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
@@ -159,3 +163,74 @@ def prepare_tasks(domain: Domain, config: RunConfig) -> tuple[list[Task], list[T
     if not train and not heldout:
         raise UsageError("No tasks to run.", "Check --tasks and the task limits in the config.")
     return train, heldout
+
+
+MAX_JSON_DEPTH = 50
+"""Deepest nesting a task line may have (lists and objects); the sandbox codec allows 100."""
+
+
+def read_jsonl(path: str | Path, hint: str = "") -> list[tuple[int, object]]:
+    """Return ``(line number, value)`` for every non-blank line of the JSONL file ``path``.
+
+    Raises TaskFormatError (with ``hint`` appended) when the file is missing or unreadable,
+    or a line is not JSON forge can hold; the message names the file and the line.
+    """
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise TaskFormatError(f"Task file '{path}' does not exist.", hint or "Check the path.")
+    try:
+        text = file.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaskFormatError(f"Cannot read task file '{path}': {exc}.", hint) from None
+    return parse_jsonl(text, str(path), hint)
+
+
+def parse_jsonl(text: str, name: str, hint: str = "") -> list[tuple[int, object]]:
+    """Return ``(line number, value)`` for every non-blank line of JSONL ``text`` (called
+    ``name`` in messages); see :func:`read_jsonl`."""
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            rows.append((number, parse_json_line(line, f"{name}:{number}", hint)))
+    return rows
+
+
+def parse_json_line(line: str, where: str, hint: str = "") -> object:
+    """Return the JSON value on one line; ``where`` (``file:line``) starts every error."""
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise TaskFormatError(
+            f"{where}: invalid JSON: {exc.msg} (column {exc.colno}).", hint
+        ) from None
+    except RecursionError:
+        raise TaskFormatError(
+            f"{where}: JSON nested more than {MAX_JSON_DEPTH} levels deep.", hint
+        ) from None
+    except ValueError:  # an integer literal past Python's int-to-str digit limit
+        raise TaskFormatError(
+            f"{where}: a number has too many digits (the limit is 4300).", hint
+        ) from None
+    problem = _problem(value)
+    if problem:
+        raise TaskFormatError(f"{where}: {problem}.", hint)
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _problem(value: object) -> str:
+    """Say what forge cannot hold in a JSON value (too deep, a lone surrogate), or ''."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return "a string holds a lone surrogate (an escape like \\ud800), not text"
+        elif isinstance(item, (list, dict)):
+            if depth >= MAX_JSON_DEPTH:
+                return f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+            items = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((v, depth + 1) for v in items)
+    return ""

@@ -275,8 +275,12 @@ class TrainingExample:
 
 
 def _plain(value: Any) -> Any:
-    """Return ``value`` if JSON can hold it exactly, else its ``repr``."""
-    if value is None or type(value) in (bool, int, str):
+    """Return ``value`` if JSON can hold it exactly, else its (capped, never failing) repr."""
+    from forge import sanitize
+
+    if type(value) is int:
+        return value if value.bit_length() <= 13000 else sanitize.int_text(value)
+    if value is None or type(value) in (bool, str):
         return value
     if type(value) is float:
         return (
@@ -286,12 +290,14 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if type(value) is dict and all(type(k) is str for k in value):
         return {k: _plain(v) for k, v in value.items()}
-    return repr(value)
+    return sanitize.safe_repr(value)
 
 
 def _kind(value: Any) -> str:
-    """Return ``type 'value'`` for error messages, cut short."""
-    text = repr(value)
+    """Return ``type 'value'`` for error messages, cut short (never fails, even on a huge int)."""
+    from forge import sanitize
+
+    text = sanitize.safe_repr(value, 60)
     return f"{type(value).__name__} {text[:40] + '...' if len(text) > 40 else text}"
 
 

@@ -4,8 +4,10 @@
 executor, ``forge verify``, a Ray worker, the contract tests): it runs ``domain.verify`` on
 as many threads as the sandbox has lanes, then each extra verifier from the
 ``register_verifiers`` hook, and never raises for what a plugin or a candidate does: a
-domain that raises gives an ``error`` verdict naming it. :func:`combine` merges an extra
-verifier's verdict so that a failing check turns a pass into ``failed``.
+domain that raises gives an ``error`` verdict naming it. Every verdict leaves through
+:func:`forge.sanitize.verdict` (values capped, text escaped), whichever plugin built it.
+:func:`combine` merges an extra verifier's verdict so that a failing check turns a pass
+into ``failed``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from forge import sanitize
 from forge.types import CaseResult, Task, Verdict
 
 if TYPE_CHECKING:
@@ -79,19 +82,22 @@ def verify_one(
     sandbox: Any,
     verifiers: Sequence[Verifier] = (),
 ) -> Verdict:
-    """Return the verdict on one artifact: the domain's, combined with each extra verifier's."""
+    """Return the verdict on one artifact: the domain's, combined with each extra verifier's.
+
+    The result is safe to store and print (:func:`forge.sanitize.verdict`).
+    """
     try:
         verdict = domain.verify(task, artifact, sandbox)
         if not isinstance(verdict, Verdict):
             raise TypeError(f"verify() returned {type(verdict).__name__}, not a forge Verdict")
+        verdict = sanitize.verdict(verdict)
     except Exception as exc:  # noqa: BLE001 - a plugin's bug is a verdict, never a crash
         return _plugin_error(domain, exc)
     if artifact is None:
         return verdict
     for verifier in verifiers:
-        verdict = combine(
-            verdict, _run_extra(verifier, task, artifact, verdict, sandbox), verifier.name
-        )
+        extra = _run_extra(verifier, task, artifact, verdict, sandbox)
+        verdict = sanitize.verdict(combine(verdict, extra, verifier.name))
     return verdict
 
 
@@ -101,8 +107,16 @@ def _plugin_error(domain: Domain, exc: Exception) -> Verdict:
 
     owner = owner_of_domain(domain.name)
     who = f"domain '{domain.name}'" + (f" (plugin '{owner}')" if owner else "")
-    message = f"{who} failed while verifying: {type(exc).__name__}: {exc}"
-    return Verdict(status="error", message=message[:2000])
+    message = f"{who} failed while verifying: {type(exc).__name__}: {_said(exc)}"
+    return Verdict(status="error", message=sanitize.text(message, sanitize.MESSAGE_CHARS))
+
+
+def _said(exc: BaseException) -> str:
+    """Return ``str(exc)``, or a stand-in when even that fails (a hostile ``__str__``)."""
+    try:
+        return sanitize.text(str(exc), 500)
+    except Exception:  # noqa: BLE001 - the message is a courtesy; the verdict must be built
+        return "<the exception could not be shown>"
 
 
 def _run_extra(
@@ -117,8 +131,8 @@ def _run_extra(
                 CaseResult(
                     name="check",
                     passed=False,
-                    message=f"verifier raised {type(exc).__name__}: {exc}",
+                    message=f"verifier raised {type(exc).__name__}: {_said(exc)}",
                 ),
             ),
-            message=f"verifier '{verifier.name}' raised {type(exc).__name__}: {exc}",
+            message=f"verifier '{verifier.name}' raised {type(exc).__name__}: {_said(exc)}",
         )

@@ -20,7 +20,12 @@ INF = float("inf")
         (0.1 + 0.2, 0.3),  # float tolerance
         (1e20 * (1 + 1e-9), 1e20),  # relative tolerance
         (5, 5.0),  # ints and floats compare by value
-        (5.0, 5),
+        (5.0, 5),  # a float equal to the expected int
+        (2.0**60, 2**60),
+        (5 + 1e-7, 5.0),  # tolerance applies when the expected value is a float
+        ({1.0: "a"}, {1: "a"}),  # numbers as keys: Python's own equality
+        ({(1, 2): [1.0]}, {(1, 2): [1]}),
+        (frozenset({True, 2}), {True, 2}),
         ((1, 2), [1, 2]),  # JSON has no tuples: list and tuple are interchangeable
         ([1, 2], (1, 2)),
         ([[1, (2, 3)]], [[1, [2, 3]]]),
@@ -59,6 +64,16 @@ def test_matches(got, expected) -> None:
         (INF, 1e308),
         (10**400, 1.0),  # too big for a float: no match, no exception
         ("abc", ["a", "b", "c"]),
+        (1000004.0, 1000003),  # an int expected value is exact: no tolerance for floats
+        (3.0000001, 3),
+        (10**20 + 1.0, 10**20 + 1),  # the float rounds to 1e20, which is not 10**20 + 1
+        ({False: "x", True: "y"}, {0: "x", 1: "y"}),  # the bool rule holds for dict keys
+        ({0: "x", 1: "y"}, {False: "x", True: "y"}),
+        ({True, 2}, {1, 2}),  # ... and for set members
+        ({1, 2}, {True, 2}),
+        (frozenset({(True,), 2}), {(1,), 2}),  # ... also inside a tuple member
+        ({(1, True): 0}, {(1, 1): 0}),
+        ({1.0000001: "a"}, {1: "a"}),  # keys compare exactly
     ],
 )
 def test_does_not_match(got, expected) -> None:

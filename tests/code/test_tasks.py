@@ -128,3 +128,51 @@ def test_missing_file(tmp_path) -> None:
         f"Task file '{tmp_path / 'nope.jsonl'}' does not exist. "
         "Pass a JSONL file with one task per line, or --tasks humaneval."
     )
+
+
+def _nested(depth: int) -> list:
+    value: list = [1]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _line(**changes: object) -> str:
+    return json.dumps({**GOOD, **changes})
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            _line(tests=[{"input": [1], "expected": {"__tuple__": 5}}]),
+            'tasks.jsonl:1: tests[0].expected: {"__tuple__": ...} needs a list, not int.',
+        ),
+        (
+            _line(tests=[{"input": [{"__set__": [[1]]}], "expected": 1}]),
+            'tasks.jsonl:1: tests[0].input: {"__set__": ...} holds an unhashable key or '
+            "member: unhashable type: 'list'.",
+        ),
+        (
+            _line(hidden_tests=[{"input": [1], "expected": {"__bytes__": "zz"}}]),
+            "tasks.jsonl:1: hidden_tests[0].expected: {\"__bytes__\": 'zz'} is not a hex string.",
+        ),
+        (
+            json.dumps(GOOD)[:-1] + ', "big": ' + "7" * 5000 + "}",
+            "tasks.jsonl:1: a number has too many digits (the limit is 4300).",
+        ),
+        ("[" * 100_000 + "]" * 100_000, "tasks.jsonl:1: JSON nested more than 50 levels deep."),
+        (
+            _line(tests=[{"input": [_nested(60)], "expected": 1}]),
+            "tasks.jsonl:1: JSON nested more than 50 levels deep.",
+        ),
+        (
+            _line(prompt="Add X.").replace("X", "\\ud800"),
+            "tasks.jsonl:1: a string holds a lone surrogate",
+        ),
+        (_line(entry_point="def"), "tasks.jsonl:1: 'entry_point' must be a Python function"),
+    ],
+)
+def test_odd_json_is_a_one_line_task_format_error(tmp_path, line: str, message: str) -> None:
+    got = error_for(tmp_path, [line])
+    assert got.startswith(message) and "\n" not in got, got

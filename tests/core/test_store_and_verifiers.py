@@ -134,3 +134,40 @@ def test_domain_that_raises_gives_an_error_verdict_naming_it() -> None:
     assert verdict.status == "error"
     assert verdict.message.startswith("domain 'broken' failed while verifying: TypeError: ")
     assert "Verdict.cases must be a tuple of CaseResult, not str 'message'" in verdict.message
+
+
+class _Hostile:
+    """A plugin domain that hands back what a hostile answer put in its verdict, raw."""
+
+    name = "hostile"
+
+    def __init__(self, raises: bool = False) -> None:
+        self.raises = raises
+
+    def verify(self, task, artifact, sandbox):
+        if self.raises:
+            raise ValueError("\x1b[2J\x1b]52;c;cGF3bmVk\x07 \ud800")
+        case = CaseResult(name="c\x1b[1A", passed=False, got=10**5000, message="\ud800\x1b[31m")
+        return Verdict("failed", cases=(case,), message="PASSED\r\x1b[K")
+
+
+def test_every_plugin_verdict_is_capped_and_escaped_at_the_fan_out(tmp_path) -> None:
+    """A domain without its own sanitising (a plugin) still gives a verdict that stores and prints."""
+    task = Task("t", "hostile", "p")
+    [verdict] = verify_all(_Hostile(), [(task, "x")], None)  # type: ignore[arg-type]
+    [case] = verdict.cases
+    assert case.got == "<int with 5001 digits>"
+    assert verdict.message == "PASSED\\x0d\\x1b[K" and case.name == "c\\x1b[1A"
+    assert case.message == "\\ud800\\x1b[31m"
+    store = RunStore(tmp_path / "forge.db")
+    cand = Candidate(id="search:t:g0:0", task_id="t", text="x", artifact="x", generation=0)
+    store.commit_unit("search", "gen-0", [Attempt(cand, verdict, 0.0, verdict.message)])
+    assert store.candidates()[0]["verdict"].cases[0].got == "<int with 5001 digits>"
+
+
+def test_a_raising_plugin_is_an_error_verdict_with_its_message_escaped() -> None:
+    """Escapes and surrogates in a plugin's exception never reach the console or the store."""
+    [verdict] = verify_all(_Hostile(raises=True), [(Task("t", "hostile", "p"), "x")], None)  # type: ignore[arg-type]
+    assert verdict.status == "error"
+    assert "\x1b" not in verdict.message and "\\x1b]52;" in verdict.message
+    verdict.message.encode("utf-8")

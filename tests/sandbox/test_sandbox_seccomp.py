@@ -11,16 +11,23 @@ import struct
 import pytest
 
 from forge.sandbox import seccomp
+from forge.sandbox import syscall_table as table
 
 ALLOW, KILL = 0x7FFF0000, 0x80000000
 EPERM, ENOSYS = 0x00050001, 0x00050026
 PID = 4242
 
 
-def run_filter(prog: bytes, nr: int, arch: int, arg0: int = 0) -> int:
-    """Interpret the classic-BPF subset our filter uses; return its SECCOMP_RET value."""
+def run_filter(prog: bytes, nr: int, arch: int, *args: int) -> int:
+    """Interpret the classic-BPF subset our filter uses; return its SECCOMP_RET value.
+
+    ``args`` are the syscall's arguments as 64-bit values (missing ones are 0).
+    """
     insns = [struct.unpack_from("<HBBI", prog, i) for i in range(0, len(prog), 8)]
-    data = {0: nr, 4: arch, 16: arg0 & 0xFFFFFFFF}
+    data = {0: nr, 4: arch}
+    for i, value in enumerate((*args, 0, 0, 0, 0, 0, 0)[:6]):
+        data[16 + 8 * i] = value & 0xFFFFFFFF
+        data[20 + 8 * i] = (value >> 32) & 0xFFFFFFFF
     acc, pc, steps = 0, 0, 0
     while True:
         steps += 1
@@ -39,32 +46,66 @@ def run_filter(prog: bytes, nr: int, arch: int, arg0: int = 0) -> int:
             raise AssertionError(f"unexpected BPF opcode {code:#x}")
 
 
+CHECKED = ("clone", "clone3", "prlimit64", "fcntl", "ioctl", *table.SIGNALS_TO_SELF)
+
+
 @pytest.mark.parametrize("machine, col", [("x86_64", 0), ("aarch64", 1)])
 def test_every_syscall_gets_the_intended_decision(machine: str, col: int) -> None:
     prog = seccomp.build(PID, machine)
     arch = seccomp._ARCH[machine]
-    denied = {nums[col] for name, nums in seccomp._COMMON.items() if name != "clone3"}
-    if col == 0:
-        denied |= set(seccomp._X86_ONLY.values())
-    guarded = {nums[col] for nums in seccomp._GUARDED.values()}
-    clone, clone3 = seccomp._CLONE[col], seccomp._COMMON["clone3"][col]
+    denied = table.refused(table.DEFAULT_PROFILE, machine)
+    checked = {table.number(name, machine): name for name in CHECKED}
+    assert not denied & set(checked)
     for nr in range(600):
         got = run_filter(prog, nr, arch)
         if nr in denied:
             assert got == EPERM, nr
-        elif nr == clone3:
-            assert got == ENOSYS
-        elif nr == clone:
-            assert got == EPERM  # flags 0: a new process
-            assert run_filter(prog, nr, arch, seccomp.CLONE_THREAD | 0x100 | 0x800) == ALLOW
-        elif nr in guarded:
-            assert got == ALLOW  # pid 0: our own process group
-            assert run_filter(prog, nr, arch, PID) == ALLOW
-            assert run_filter(prog, nr, arch, PID + 1) == EPERM
-            assert run_filter(prog, nr, arch, -1) == EPERM
-            assert run_filter(prog, nr, arch, 1) == EPERM
+        elif nr in checked:
+            check_arguments(prog, nr, arch, checked[nr])
         else:
             assert got == ALLOW, nr
+
+
+def check_arguments(prog: bytes, nr: int, arch: int, name: str) -> None:
+    """The decisions of a syscall the filter checks by argument."""
+
+    def decide(*args: int) -> int:
+        return run_filter(prog, nr, arch, *args)
+
+    if name == "clone3":
+        assert decide() == ENOSYS
+    elif name == "clone":
+        assert decide() == EPERM  # flags 0: a new process
+        assert decide(seccomp.CLONE_THREAD | 0x100 | 0x800) == ALLOW
+    elif name in table.SIGNALS_TO_SELF:
+        assert decide() == ALLOW  # pid 0: our own process group
+        assert decide(PID) == ALLOW
+        for other in (PID + 1, -1, 1, PID + (1 << 32) + 1):
+            assert decide(other) == EPERM
+    elif name == "prlimit64":
+        assert decide(0, 7, 0, 0x7FFF0000) == ALLOW  # getrlimit: prlimit64(0, r, NULL, &old)
+        assert decide(PID, 7, 0, 0x7FFF0000) == ALLOW
+        assert decide(0, 7, 0x7FFF0000, 0) == EPERM  # setting a limit
+        assert decide(0, 7, 1 << 32, 0) == EPERM  # a pointer with only its high word set
+        assert decide(PID + 1, 7, 0, 0x7FFF0000) == EPERM  # another process's limits
+    elif name == "fcntl":
+        assert decide(1, 4, 0x800) == ALLOW  # F_SETFL O_NONBLOCK on our own descriptor
+        for cmd in table.REFUSED_FCNTL:
+            assert decide(1, cmd, 1) == EPERM
+            assert decide(1, cmd | (1 << 32), 1) == EPERM  # junk in the high word
+    elif name == "ioctl":
+        assert decide(1, 0x5401) == ALLOW  # TCGETS (isatty)
+        for cmd in table.REFUSED_IOCTL:
+            assert decide(3, cmd) == EPERM
+            assert decide(3, cmd | (5 << 32)) == EPERM
+
+
+def test_a_profile_without_a_group_allows_it() -> None:
+    profile = table.DEFAULT_PROFILE - {"exec"}
+    prog = seccomp.build(PID, "x86_64", profile)
+    arch = seccomp._ARCH["x86_64"]
+    assert run_filter(prog, table.number("execve", "x86_64"), arch) == ALLOW
+    assert run_filter(prog, table.number("fork", "x86_64"), arch) == EPERM
 
 
 def test_foreign_architectures_and_x32_are_refused() -> None:
@@ -73,8 +114,8 @@ def test_foreign_architectures_and_x32_are_refused() -> None:
     assert run_filter(prog, 0x40000000 + 1, seccomp._ARCH["x86_64"]) == EPERM  # x32
 
 
-def test_fork_exec_and_sockets_are_in_the_deny_list() -> None:
-    names = set(seccomp._COMMON) | set(seccomp._X86_ONLY)
+def test_fork_exec_sockets_and_metadata_are_in_the_deny_list() -> None:
+    names = {name for group in table.DEFAULT_PROFILE for name in table.GROUPS[group]}
     assert {
         "fork",
         "vfork",
@@ -83,9 +124,14 @@ def test_fork_exec_and_sockets_are_in_the_deny_list() -> None:
         "socket",
         "ptrace",
         "setrlimit",
-        "prlimit64",
         "unshare",
         "mount",
         "io_uring_setup",
         "bpf",
+        "chmod",
+        "fchmodat2",
+        "fchown",
+        "utimensat",
+        "setxattr",
+        "fremovexattr",
     } <= names

@@ -149,3 +149,16 @@ def test_builtin_order_mixes_databases_easiest_first() -> None:
     tasks = load_builtin()
     assert {t.data["database"]["builtin"] for t in tasks[:3]} == {"shop", "school", "hr"}
     assert [t.difficulty for t in tasks] == sorted(t.difficulty for t in tasks)
+
+
+def test_a_gold_query_sqlglot_cannot_read_in_time_is_a_task_error(tmp_path) -> None:
+    """Found by the fuzz: a gold with a chain of JOINs without ON hung the task loader
+    (sqlglot's time doubles per join). Reading it is bounded; the line gets one error."""
+    import time
+
+    gold = "SELECT COUNT(*) FROM customers c" + " JOIN customers c" * 40
+    row = {"question": "q", "database": "shop", "gold": gold}
+    start = time.monotonic()
+    with pytest.raises(TaskFormatError, match="mine.jsonl:1: the gold query is too complex"):
+        load_file(_write(tmp_path, "mine.jsonl", json.dumps(row) + "\n"))
+    assert time.monotonic() - start < 30

@@ -13,7 +13,7 @@ import traceback
 
 import click
 
-from forge import __version__
+from forge import __version__, sanitize
 from forge.errors import ForgeError
 
 HELP = """forge: a small local model that teaches itself anything with an automatic check.
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="forge", standalone_mode=False)
     except ForgeError as exc:
-        click.echo(f"Error: {exc.one_line()}", err=True)
+        click.echo(f"Error: {sanitize.terminal(exc.one_line())}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("FORGE_DEBUG"):
             traceback.print_exc()
         click.echo(
-            f"Error: internal error {type(exc).__name__}: {exc}. "
+            f"Error: internal error {type(exc).__name__}: {sanitize.text(str(exc), 500)}. "
             "Rerun with FORGE_DEBUG=1 for the traceback and report it.",
             err=True,
         )

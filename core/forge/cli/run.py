@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from forge import sanitize
 from forge.cli.progress import make_bar, model_progress
 from forge.config import QUICK, RunConfig, build_config, load_yaml
 from forge.errors import UsageError
@@ -192,7 +193,7 @@ def execute(
         run_dir,
         out=out,
         plan=plan,
-        echo=click.echo,
+        echo=sanitize.echo,
         progress=make_bar,
         model_progress=model_progress,
     ) as session:
@@ -207,10 +208,10 @@ def print_summary(summary: dict[str, Any], run_dir: Path, report: Path | None) -
 
     click.echo("")
     for line in summary_lines(summary):
-        click.echo(line)
-    click.echo(f"\nRun folder: {run_dir}")
+        sanitize.echo(line)
+    sanitize.echo(f"\nRun folder: {run_dir}")
     if report is not None:
-        click.echo(f"Report:     {report}")
+        sanitize.echo(f"Report:     {report}")
 
 
 @click.command("eval")

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from forge import sanitize
 from forge.cli.common import (
     domain_option,
     find_task,
@@ -139,14 +140,14 @@ def _print_verdict(task_id: str, verdict: Verdict, feedback: str) -> None:
     hidden = verdict.hidden
     extra = f", hidden {sum(c.passed for c in hidden)}/{len(hidden)}" if hidden else ""
     click.echo(
-        f"{task_id}: {mark} {verdict.passed}/{verdict.total} public tests{extra} "
-        f"in {verdict.duration_s:.2f}s"
+        f"{sanitize.text(task_id, 200)}: {mark} {verdict.passed}/{verdict.total} public tests"
+        f"{extra} in {verdict.duration_s:.2f}s"
     )
     if verdict.status != "passed":
         click.echo("feedback:")
         for line in feedback.splitlines():
-            click.echo(f"  {line}")
-    click.echo(f"isolation: {', '.join(verdict.isolation) or 'none'}")
+            sanitize.echo(f"  {line}")
+    sanitize.echo(f"isolation: {', '.join(verdict.isolation) or 'none'}")
 
 
 COMMANDS = [tasks_cmd, verify_cmd]

@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from forge import sanitize
 from forge.phases import label as phase_label
 from forge.report import charts
 from forge.report.console import duration, shown_phases
@@ -45,7 +46,7 @@ def render(run_dir: Path) -> Path:
     data = load_run(Path(run_dir))
     path = data.run_dir / "report.html"
     tmp = path.with_name("report.html.tmp")
-    tmp.write_text(page(data), encoding="utf-8", errors="replace")
+    tmp.write_text(sanitize.printable(page(data)), encoding="utf-8", errors="replace")
     os.replace(tmp, path)  # a reader never sees half a report
     return path
 

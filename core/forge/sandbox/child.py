@@ -35,7 +35,9 @@ def run(
         isolation.enter(plan, limits, scratch, fds)
         arg = codec.decode(payload)
     except BaseException as exc:  # noqa: BLE001 - any setup failure must fail closed
-        _emit(frames.build(b"S", frames.text(f"{type(exc).__name__}: {exc}")))
+        frame = frames.build(b"S", frames.text(f"{type(exc).__name__}: {exc}"))
+        if not _emit(frame, fds[3]):  # not wired to fd 3 yet: the lane's result descriptor
+            _emit(frame)
         os._exit(SETUP_FAILED_EXIT)
     frame = _call(fn, arg, int(limits["result_bytes"]))
     _flush()
@@ -81,10 +83,12 @@ def _flush() -> None:
             pass
 
 
-def _emit(frame: bytes) -> None:
+def _emit(frame: bytes, fd: int = frames.RESULT_FD) -> bool:
+    """Write ``frame`` to ``fd``; return False if it could not be written at all."""
     view = memoryview(frame)
     try:
         while view:
-            view = view[os.write(frames.RESULT_FD, view) :]
+            view = view[os.write(fd, view) :]
     except OSError:
-        pass
+        return len(view) < len(frame)
+    return True

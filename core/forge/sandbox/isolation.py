@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from forge.sandbox import landlock, namespaces, probe, seccomp, syscalls
+from forge.sandbox import descriptors, landlock, namespaces, probe, seccomp, syscalls
 
 LINUX = sys.platform.startswith("linux")
 MACOS = sys.platform == "darwin"
@@ -26,6 +26,8 @@ NOBODY = 65534
 SAFE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 OPTIONAL = ("nobody", "landlock", "caps", "seccomp")
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_KEEPCAPS = 8
+CAP_DAC_READ_SEARCH = 2
 
 
 class Plan(NamedTuple):
@@ -34,6 +36,7 @@ class Plan(NamedTuple):
     layers: tuple[str, ...]
     ruleset_fd: int = -1
     lane_pid: int = 0
+    rules: tuple[str, ...] | None = None  # what children may read (None: computed on use)
 
 
 def base_layers() -> tuple[str, ...]:
@@ -45,9 +48,16 @@ def base_layers() -> tuple[str, ...]:
 
 
 def lane_setup(
-    scratch_root: str, disable: tuple[str, ...] = (), wrapped: tuple[str, ...] = ()
+    scratch_root: str,
+    disable: tuple[str, ...] = (),
+    wrapped: tuple[str, ...] = (),
+    rules: tuple[str, ...] | None = None,
 ) -> Plan:
-    """Prepare the lane process itself and return the plan its children will apply."""
+    """Prepare the lane process itself and return the plan its children will apply.
+
+    ``rules`` are the paths children may read (from the supervisor's
+    :func:`forge.sandbox.readable.read_rules`); None computes them here.
+    """
     layers = list(base_layers()) + list(wrapped)
     if LINUX:
         layers += namespaces.enter_lane_namespaces(scratch_root, disable)
@@ -62,18 +72,49 @@ def lane_setup(
     wanted = [x for x in OPTIONAL if x not in disable and _available(x)]
     if "landlock" in wanted:
         try:
-            ruleset = landlock.build_ruleset(landlock.abi_version(), scratch_root)
+            ruleset = landlock.build_ruleset(landlock.abi_version(), scratch_root, rules=rules)
         except OSError:
             wanted.remove("landlock")
     if "seccomp" in wanted:
         seccomp.prepare()
-    trial = Plan(tuple(layers + wanted), ruleset, os.getpid())
+    if "nobody" in wanted and not _nobody_can_read():
+        # uid 65534 needs CAP_DAC_READ_SEARCH to read the Python install (e.g. under /root).
+        # It then reads what root could (Landlock, where present, bounds that) but writes,
+        # chmods and signals nothing of root's. Only seccomp refuses the file-handle calls
+        # that capability would open up, so it is kept only with seccomp.
+        if {"seccomp", "caps"} <= set(wanted):
+            wanted.append("read_cap")
+        else:
+            wanted.remove("nobody")
+    trial = Plan(tuple(layers + wanted), ruleset, os.getpid(), rules)
     working = probe.run_probe(trial, scratch_root)
+    if "read_cap" in working and not {"seccomp", "caps"} <= set(working):
+        working = [x for x in working if x not in ("nobody", "read_cap")]
     layers += [x for x in wanted if x in working]
     child_not_root = os.geteuid() != 0 or "nobody" in layers
     if child_not_root and ("seccomp" not in layers or MACOS):
         layers.append("nproc")  # on Linux RLIMIT_NPROC=0 also stops threads: a fallback only
-    return Plan(tuple(x for x in layers if x not in disable), ruleset, os.getpid())
+    return Plan(tuple(x for x in layers if x not in disable), ruleset, os.getpid(), rules)
+
+
+def _nobody_can_read() -> bool:
+    """True when uid 65534 can read the standard library and site-packages by permissions."""
+    import sysconfig
+
+    paths = (os.__file__, sysconfig.get_paths()["purelib"])
+    return all(_world_readable(os.path.abspath(p)) for p in paths)
+
+
+def _world_readable(path: str) -> bool:
+    """True when "others" may traverse every folder above ``path`` and read ``path``."""
+    parts = path.split(os.sep)
+    try:
+        for i in range(2, len(parts)):
+            if not os.stat(os.sep.join(parts[:i])).st_mode & 0o001:
+                return False
+        return bool(os.stat(path).st_mode & 0o004)
+    except OSError:
+        return False
 
 
 def _available(layer: str) -> bool:
@@ -108,16 +149,20 @@ def enter(
         syscalls.prctl(syscalls.PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != plan.lane_pid:
             os._exit(1)
+    fds = descriptors.fresh(fds)  # before dropping privileges: reopening needs them
     os.chdir(scratch)
     os.environ.clear()
     os.environ.update({**SAFE_ENV, "HOME": scratch, "TMPDIR": scratch})
     _set_rlimits(plan, limits)
+    keep = (CAP_DAC_READ_SEARCH,) if {"read_cap", "caps"} <= set(plan.layers) else ()
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("nobody", _drop_to_nobody),
+        ("nobody", lambda: _drop_to_nobody(bool(keep))),
         ("landlock", lambda: _landlock(plan, limits, scratch)),
-        ("caps", syscalls.drop_capabilities),
+        ("caps", lambda: syscalls.drop_capabilities(keep)),
     ]
     applied = [name for name, fn in steps if name in plan.layers and _try(fn, strict)]
+    if keep and "nobody" in applied and "caps" in applied:
+        applied.append("read_cap")
     _wire_fds(fds)
     if "seccomp" in plan.layers and _try(lambda: seccomp.install(os.getpid()), strict):
         applied.append("seccomp")
@@ -125,12 +170,24 @@ def enter(
 
 
 def _landlock(plan: Plan, limits: dict[str, Any], scratch: str) -> None:
-    extra = tuple(str(p) for p in limits.get("read_paths") or ())
-    if not extra:
-        landlock.restrict_self(plan.ruleset_fd)  # the lane's prebuilt ruleset
-        return
-    ruleset = landlock.build_ruleset(landlock.abi_version(), os.path.dirname(scratch), extra)
-    landlock.restrict_self(ruleset)
+    """Enforce the plan's ruleset (the lane built it, with the job's ``read_paths``)."""
+    landlock.restrict_self(plan.ruleset_fd)
+
+
+def job_plan(plan: Plan, read_paths: tuple[str, ...], cache: dict[Any, int], root: str) -> Plan:
+    """Return ``plan`` with a ruleset that also grants ``read_paths`` (built once per set).
+
+    Runs in the lane before the fork. ``cache`` maps path sets to ruleset fds; raises
+    OSError when a path cannot be opened.
+    """
+    if not read_paths or "landlock" not in plan.layers:
+        return plan
+    if read_paths not in cache:
+        if len(cache) >= 32:
+            os.close(cache.pop(next(iter(cache))))
+        abi = landlock.abi_version()
+        cache[read_paths] = landlock.build_ruleset(abi, root, read_paths, plan.rules)
+    return plan._replace(ruleset_fd=cache[read_paths])
 
 
 def _try(fn: Callable[[], object], strict: bool) -> bool:
@@ -143,8 +200,10 @@ def _try(fn: Callable[[], object], strict: bool) -> bool:
     return True
 
 
-def _drop_to_nobody() -> None:
+def _drop_to_nobody(keep_caps: bool = False) -> None:
     os.setgroups([])
+    if keep_caps:  # the permitted set survives setresuid; the caps step trims it
+        syscalls.prctl(PR_SET_KEEPCAPS, 1)
     os.setresgid(NOBODY, NOBODY, NOBODY)
     os.setresuid(NOBODY, NOBODY, NOBODY)
 

@@ -1,8 +1,9 @@
 """Landlock (Linux >= 5.13): restrict the child's filesystem view, TCP and signals.
 
-The lane builds one ruleset when it starts (read-only: the Python installation, system
-libraries and ``Limits.read_paths``; read-write: the lane's scratch root) and every child
-calls ``landlock_restrict_self`` on it. From ABI 4 the ruleset also denies TCP bind and
+The lane builds one ruleset when it starts (read-only: code and system libraries as listed
+by :mod:`forge.sandbox.readable`, never data files shipped in packages, plus
+``Limits.read_paths``; read-write: the lane's scratch root) and every child calls
+``landlock_restrict_self`` on it. From ABI 4 the ruleset also denies TCP bind and
 connect; from ABI 6 it scopes abstract UNIX sockets and signals to the child's own domain.
 Landlock also stops a sandboxed process from ptracing (or reading ``/proc/<pid>/mem`` of)
 anything outside its domain.
@@ -13,11 +14,12 @@ from __future__ import annotations
 import ctypes
 import os
 import struct
-import sys
 
 from forge.sandbox import syscalls
 
 _READ = (1 << 0) | (1 << 2) | (1 << 3)  # EXECUTE, READ_FILE, READ_DIR
+_LIST = 1 << 3  # READ_DIR only: names, not contents
+LIST = "list:"  # a rule prefix (forge.sandbox.readable.LIST)
 _FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
 _ABI_FS = {
     1: (1 << 13) - 1,
@@ -27,18 +29,6 @@ _ABI_FS = {
     5: (1 << 16) - 1,
     6: (1 << 16) - 1,
 }
-_SYSTEM_READ = (
-    "/usr",
-    "/lib",
-    "/lib64",
-    "/lib32",
-    "/etc/ld.so.cache",
-    "/etc/localtime",
-    "/opt/homebrew",
-    "/dev/urandom",
-    "/dev/random",
-    "/dev/zero",
-)
 
 
 def abi_version() -> int:
@@ -49,23 +39,21 @@ def abi_version() -> int:
         return 0
 
 
-def read_roots(extra: tuple[str, ...] = ()) -> list[str]:
-    """Return the existing paths a child may read: Python, system libraries, ``extra``."""
-    import sysconfig
+def build_ruleset(
+    abi: int,
+    scratch_root: str,
+    extra_read: tuple[str, ...] = (),
+    rules: tuple[str, ...] | None = None,
+) -> int:
+    """Return a Landlock ruleset fd: read ``rules`` and ``extra_read``, read-write scratch.
 
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    paths.update(
-        v
-        for k, v in sysconfig.get_paths().items()
-        if k in ("stdlib", "platstdlib", "purelib", "platlib")
-    )
-    paths.update(_SYSTEM_READ)
-    paths.update(extra)
-    return sorted(p for p in paths if p and os.path.exists(p))
+    ``rules`` default to :func:`forge.sandbox.readable.read_rules` (code and system
+    libraries, never package data). A path that vanished since it was listed is skipped.
+    """
+    if rules is None:
+        from forge.sandbox.readable import read_rules
 
-
-def build_ruleset(abi: int, scratch_root: str, extra_read: tuple[str, ...] = ()) -> int:
-    """Return a Landlock ruleset fd allowing reads of :func:`read_roots` and all of scratch."""
+        rules = read_rules()
     fs = _ABI_FS[min(abi, 6)]
     attr = struct.pack("<Q", fs)
     if abi >= 4:
@@ -75,7 +63,11 @@ def build_ruleset(abi: int, scratch_root: str, extra_read: tuple[str, ...] = ())
     buf = ctypes.create_string_buffer(attr, len(attr))
     fd = syscalls.syscall("landlock_create_ruleset", ctypes.addressof(buf), len(attr), 0)
     try:
-        for path in read_roots(extra_read):
+        for rule in rules:
+            listing = rule.startswith(LIST)
+            path, access = (rule[len(LIST) :], _LIST) if listing else (rule, _READ)
+            _allow(fd, path, access & fs, missing_ok=True)
+        for path in extra_read:
             _allow(fd, path, _READ & fs)
         _allow(fd, "/dev/null", ((1 << 1) | (1 << 2)) & fs)
         _allow(fd, scratch_root, fs)
@@ -85,9 +77,14 @@ def build_ruleset(abi: int, scratch_root: str, extra_read: tuple[str, ...] = ())
     return fd
 
 
-def _allow(ruleset: int, path: str, access: int) -> None:
+def _allow(ruleset: int, path: str, access: int, missing_ok: bool = False) -> None:
     flags = os.O_PATH | os.O_CLOEXEC  # type: ignore[attr-defined]
-    target = os.open(path, flags)
+    try:
+        target = os.open(path, flags)
+    except FileNotFoundError:
+        if missing_ok:
+            return
+        raise
     try:
         if not os.path.isdir(path):
             access &= _FILE_RIGHTS

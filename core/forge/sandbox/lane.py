@@ -19,8 +19,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from forge.sandbox import child, isolation, protocol
+from forge.sandbox import child, descriptors, isolation, protocol
 from forge.sandbox.watch import watch
+
+
+class ScratchLost(OSError):
+    """The lane's scratch root vanished (a /tmp cleaner, another program): restart the lane."""
 
 
 class Lane:
@@ -35,18 +39,27 @@ class Lane:
         self.scratch_root = ""
         self.output_fds: tuple[int, ...] = ()
         self.pid_fd = -1
+        self.pipe_size = 0
+        self.rulesets: dict[Any, int] = {}  # read_paths -> Landlock ruleset fd
         self.jobs = 0
 
     def send(self, header: dict[str, Any], blobs: tuple[bytes, ...] = ()) -> None:
         """Send one message to the supervisor."""
         protocol.write_all(self.out, protocol.pack(header, blobs))
 
-    def start(self, hello: dict[str, Any]) -> None:
-        """Adopt the supervisor's import path, set up isolation and report readiness."""
+    def start(self, hello: dict[str, Any], blobs: list[bytes] | None = None) -> None:
+        """Adopt the supervisor's import path, set up isolation and report readiness.
+
+        The first blob, if any, lists the paths children may read, NUL-separated.
+        """
         sys.path[:] = [p for p in hello.get("sys_path", []) if isinstance(p, str)]
         # write ends of the supervisor's stdout, stderr and result pipes (never read here)
         self.output_fds = tuple(int(fd) for fd in hello["output_fds"])
+        self.pipe_size = descriptors.pipe_size(self.output_fds[0])
         self.pid_fd = int(hello["pid_fd"])
+        rules = None
+        if blobs and blobs[0]:
+            rules = tuple(os.fsdecode(p) for p in blobs[0].split(b"\0") if p)
         root = hello.get("scratch_root")
         if not isinstance(root, str):
             import tempfile
@@ -56,7 +69,7 @@ class Lane:
         os.chdir(self.scratch_root)
         disable = tuple(str(x) for x in hello.get("disable", ()))
         wrapped = tuple(str(x) for x in hello.get("wrapped", ()))
-        self.plan = isolation.lane_setup(self.scratch_root, disable, wrapped)
+        self.plan = isolation.lane_setup(self.scratch_root, disable, wrapped, rules)
         self.send({"type": "ready", "pid": os.getpid(), "isolation": list(self.plan.layers)})
 
     def runner(self, spec: str) -> Callable[[Any], Any]:
@@ -83,19 +96,32 @@ class Lane:
             )
             return
         limits = header["limits"]
-        scratch = self.new_scratch()
+        read_paths = tuple(str(p) for p in limits.get("read_paths") or ())
+        try:
+            plan = isolation.job_plan(self.plan, read_paths, self.rulesets, self.scratch_root)
+        except OSError as exc:
+            self.send({"type": "done", "setup_error": f"sandbox setup failed: {exc}"})
+            return
+        try:
+            scratch = self.new_scratch()
+        except OSError as exc:
+            raise ScratchLost(f"cannot make a scratch folder: {exc}") from exc
+        descriptors.reset_pipes(self.output_fds, self.pipe_size)
         gc.freeze()  # keep the lane's objects out of the child's collections: fewer COW copies
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
             try:
                 fds = (self.devnull, *self.output_fds)
-                child.run(fn, payload, limits, scratch, fds, self.plan)  # type: ignore[arg-type]
+                child.run(fn, payload, limits, scratch, fds, plan)  # type: ignore[arg-type]
             finally:
                 os._exit(child.SETUP_FAILED_EXIT)
         os.write(self.pid_fd, struct.pack("<q", pid))  # read only if the child must be killed
         killed = watch(pid, limits, self.plan)
         facts = reap(pid)
-        sweep(self.scratch_root)
+        try:
+            sweep(self.scratch_root)
+        except OSError as exc:  # the job's folder vanished while it ran: it must run again
+            raise ScratchLost(f"the scratch folder vanished during the job: {exc}") from exc
         self.send({"type": "done", **facts, "killed": killed})
 
     def new_scratch(self) -> str:
@@ -251,7 +277,7 @@ def main() -> None:
     lane = Lane(proto_in, proto_out, devnull)
     try:
         msg = lane.reader.read()
-        lane.start(msg[0] if msg else {})
+        lane.start(*(msg if msg else ({}, [])))
         while (msg := lane.reader.read()) is not None:
             header, blobs = msg
             if header.get("type") != "job":
@@ -259,9 +285,14 @@ def main() -> None:
             lane.handle(header, blobs[0] if blobs else b"")
     except protocol.ChannelClosed:
         pass
+    except ScratchLost as exc:  # forge's failure, not the job's: the supervisor retries it
+        try:
+            lane.send({"type": "done", "lane_error": str(exc)})
+        except (protocol.ChannelClosed, OSError):
+            pass
     finally:
         if lane.scratch_root:
-            sweep(lane.scratch_root)
+            _quiet(sweep, lane.scratch_root)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The lane's start-up probe: fork a throwaway child, apply every layer, test each one.
 
-A layer counts only if it both installs and bites: with seccomp, ``fork()`` and
-``socket()`` must fail; with Landlock, creating a file outside scratch must fail; as
-``nobody``, the Python standard library must still be readable.
+A layer counts only if it both installs and bites: with seccomp, ``fork()``, ``socket()``
+and a ``chmod`` of a file outside scratch (to the mode it already has, so nothing changes
+even if it were allowed) must fail; with Landlock, creating a file outside scratch must
+fail; as ``nobody``, the Python standard library must still be readable.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def run_probe(plan: Any, scratch_root: str) -> list[str]:
 
 def _bites(layer: str, scratch_root: str) -> bool:
     if layer == "seccomp":
-        return _fork_refused() and _socket_refused()
+        return _fork_refused() and _socket_refused() and _chmod_refused(os.__file__)
     if layer == "landlock":
         return _write_refused(os.path.dirname(scratch_root.rstrip("/")) or "/")
     if layer == "nobody":
@@ -76,6 +77,18 @@ def _fork_refused() -> bool:
     if pid == 0:
         os._exit(0)
     os.waitpid(pid, 0)
+    return False
+
+
+def _chmod_refused(path: str) -> bool:
+    """True if changing ``path``'s mode is refused (tried with its current mode: a no-op)."""
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+        os.chmod(path, mode)
+    except PermissionError:
+        return True
+    except OSError:
+        return False
     return False
 
 

@@ -61,8 +61,12 @@ def mount(source: str, target: str, fstype: str | None, flags: int, data: str | 
     _check(_libc.mount(enc[0], enc[1], enc[2], ctypes.c_ulong(flags), enc[3]), "mount")
 
 
-def drop_capabilities() -> None:
-    """Clear the effective, permitted and inheritable capability sets of this thread."""
+def drop_capabilities(keep: tuple[int, ...] = ()) -> None:
+    """Clear every capability of this thread except ``keep`` (effective and permitted only)."""
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, self
-    data = (ctypes.c_uint32 * 6)()
+    data = (ctypes.c_uint32 * 6)()  # two of {effective, permitted, inheritable}
+    for cap in keep:
+        word, bit = divmod(cap, 32)
+        data[3 * word] |= 1 << bit
+        data[3 * word + 1] |= 1 << bit
     syscall("capset", ctypes.addressof(header), ctypes.addressof(data))

@@ -23,6 +23,7 @@ from forge.sandbox.jobs import Job, JobResult
 START_TIMEOUT_S = 30.0
 KILL_GRACE_S = 2.0
 LONG_JOB_S = 0.1  # a quick candidate takes a few ms; past this a job frees its CPU slot
+MAX_TRIES = 3  # runs of one job on fresh lanes when a lane fails by itself
 OVER = object()
 LANE_ENV = {"PATH": os.defpath, "LANG": "C.UTF-8"}
 
@@ -75,7 +76,7 @@ class LaneProcess:
             "pid_fd": pid_fd,
         }
         try:
-            self._send(hello)
+            self._send(hello, (_rules_blob(),))
         except (protocol.ChannelClosed, OSError):
             pass  # the lane died at once: wait_ready reports it
 
@@ -123,10 +124,14 @@ class LaneProcess:
     ) -> JobResult:
         """Run ``job`` on this lane and return its result; replaces the lane if it dies.
 
-        ``on_long`` is called once if the job is still running after ``LONG_JOB_S``.
+        ``on_long`` is called once if the job is still running after ``LONG_JOB_S``. A job
+        the lane could not run for a reason of its own (it died before the job started,
+        its scratch folder vanished) runs again on a fresh lane: forge's failures are
+        never charged to the candidate.
         """
         header = {"type": "job", "runner": job.runner, "limits": _limits_dict(limits)}
-        for _ in range(2):
+        why = "sandbox lane died before the job could start"
+        for _ in range(MAX_TRIES):
             start = time.monotonic()
             if not self.alive():
                 try:
@@ -147,10 +152,17 @@ class LaneProcess:
             except (protocol.ChannelClosed, OSError):
                 self.stop()  # died between jobs: the job never started, so try a fresh lane
                 continue
-            return self._await(limits, start, on_long)
-        return JobResult("crash", None, "sandbox lane died before the job could start")
+            result = self._await(limits, start, on_long)
+            if not isinstance(result, str):
+                return result
+            why = f"sandbox lane failed {MAX_TRIES} times in a row: {result}"
+            self._replace()  # the lane reported its own failure; run the job again
+        return JobResult("crash", None, why, isolation=self.isolation)
 
-    def _await(self, limits: Any, start: float, on_long: Callable[[], None] | None) -> JobResult:
+    def _await(
+        self, limits: Any, start: float, on_long: Callable[[], None] | None
+    ) -> JobResult | str:
+        """Wait for the job's end; a str says the lane failed by itself (run the job again)."""
         deadline, timed_out = start + limits.wall_s, False
         soft = start + LONG_JOB_S if on_long is not None else None
         self.reader.max_blob = 1 << 16
@@ -176,6 +188,9 @@ class LaneProcess:
                 deadline = time.monotonic() + KILL_GRACE_S
                 continue
             header, blobs = msg  # type: ignore[misc]
+            if header.get("type") == "done" and header.get("lane_error"):
+                self.stop()
+                return str(header["lane_error"])  # the lane's own failure: retry the job
             if header.get("type") == "done":
                 outputs = self.captures.take()  # the final read may still cross a cap
                 header["killed"] = self.captures.over() or header.get("killed")
@@ -244,6 +259,16 @@ class LaneProcess:
         shutil.rmtree(self.scratch_root, ignore_errors=True)
         self.captures.close()
         self.pids.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _rules_blob() -> bytes:
+    """The paths children may read, NUL-separated, computed once per supervisor process."""
+    if not sys.platform.startswith("linux"):
+        return b""
+    from forge.sandbox.readable import read_rules
+
+    return b"\0".join(os.fsencode(p) for p in read_rules())
 
 
 @functools.lru_cache(maxsize=64)

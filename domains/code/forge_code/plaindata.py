@@ -86,25 +86,61 @@ def to_json(value: Any) -> Any:
     raise TypeError(f"not plain data: {kind.__name__}")
 
 
+TAGS = ("__float__", "__bytes__", "__tuple__", "__set__", "__dict__")
+
+
 def from_json(value: Any) -> Any:
-    """Rebuild a value written by :func:`to_json`."""
+    """Rebuild a value written by :func:`to_json`; raise ValueError for a malformed tag.
+
+    ``{"__tuple__": 5}``, ``{"__set__": [[1]]}`` (an unhashable member) or
+    ``{"__bytes__": "zz"}`` are refused with a message saying what is wrong.
+    """
     if type(value) is list:
         return [from_json(v) for v in value]
     if type(value) is not dict:
         return value
     if len(value) == 1:
         ((tag, inner),) = value.items()
-        if tag == "__float__":
-            return float(inner)
-        if tag == "__bytes__":
-            return bytes.fromhex(inner)
-        if tag == "__tuple__":
-            return tuple(from_json(v) for v in inner)
-        if tag == "__set__":
-            return {from_json(v) for v in inner}
-        if tag == "__dict__":
-            return {from_json(k): from_json(v) for k, v in inner}
+        if tag in TAGS:
+            return _tagged(tag, inner)
     return {k: from_json(v) for k, v in value.items()}
+
+
+def _tagged(tag: str, inner: Any) -> Any:
+    """Decode one tagged value (see :func:`from_json`)."""
+    if tag == "__float__":
+        if type(inner) is not str:
+            raise ValueError(
+                f'{{"__float__": ...}} needs a string such as "nan", not {_kind(inner)}'
+            )
+        try:
+            return float(inner)
+        except ValueError:
+            raise ValueError(f'{{"__float__": {inner[:40]!r}}} is not a number') from None
+    if tag == "__bytes__":
+        if type(inner) is not str:
+            raise ValueError(f'{{"__bytes__": ...}} needs a hex string, not {_kind(inner)}')
+        try:
+            return bytes.fromhex(inner)
+        except ValueError:
+            raise ValueError(f'{{"__bytes__": {inner[:40]!r}}} is not a hex string') from None
+    if type(inner) is not list:
+        raise ValueError(f'{{"{tag}": ...}} needs a list, not {_kind(inner)}')
+    items = [from_json(v) for v in inner]
+    if tag == "__tuple__":
+        return tuple(items)
+    try:
+        if tag == "__set__":
+            return set(items)
+        if any(type(pair) is not list or len(pair) != 2 for pair in inner):
+            raise ValueError('{"__dict__": ...} needs a list of [key, value] pairs')
+        return {from_json(k): from_json(v) for k, v in inner}
+    except TypeError as exc:
+        raise ValueError(f'{{"{tag}": ...}} holds an unhashable key or member: {exc}') from None
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
 
 
 def short_repr(value: Any, limit: int = 80) -> str:

@@ -7,13 +7,16 @@ with optional ``hidden_tests`` (same shape, never shown in feedback), ``difficul
 
 from __future__ import annotations
 
-import json
+import keyword
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from forge import tasks as forge_tasks
 from forge.errors import TaskFormatError
+from forge.tasks import read_jsonl
 from forge.types import Task
+from forge_code.plaindata import from_json
 
 REQUIRED = ("id", "prompt", "entry_point", "tests")
 LINE_HINT = "Each line needs id, prompt, entry_point, tests."
@@ -29,28 +32,26 @@ def load_builtin() -> list[Task]:
 
 def load_file(path: str) -> list[Task]:
     """Return the tasks in the JSONL file at ``path``; raise TaskFormatError if it is malformed."""
-    file = Path(path).expanduser()
-    if not file.is_file():
+    if not Path(path).expanduser().is_file():
         raise TaskFormatError(
             f"Task file '{path}' does not exist.",
             "Pass a JSONL file with one task per line, or --tasks humaneval.",
         )
-    try:
-        text = file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TaskFormatError(f"Cannot read task file '{path}': {exc}.", LINE_HINT) from exc
-    return parse_jsonl(text, path, source=str(path))
+    return _tasks(read_jsonl(path, LINE_HINT), str(path), source=str(path))
 
 
 def parse_jsonl(text: str, name: str, source: str = "") -> list[Task]:
     """Parse JSONL ``text`` (called ``name`` in messages) into tasks; blank lines are skipped."""
+    return _tasks(forge_tasks.parse_jsonl(text, name, LINE_HINT), name, source)
+
+
+def _tasks(rows: list[tuple[int, Any]], name: str, source: str) -> list[Task]:
+    """Build tasks from ``(line number, JSON value)`` rows; ids must be unique."""
     tasks: list[Task] = []
     first_line: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, row in rows:
         where = f"{name}:{number}"
-        task = _parse_line(line, where, source)
+        task = _task(row, where, source)
         if task.id in first_line:
             raise TaskFormatError(
                 f"{where}: duplicate id '{task.id}' (first on line {first_line[task.id]}).",
@@ -63,14 +64,8 @@ def parse_jsonl(text: str, name: str, source: str = "") -> list[Task]:
     return tasks
 
 
-def _parse_line(line: str, where: str, source: str) -> Task:
-    """Return the Task on one JSONL line; ``where`` is ``file:line`` for messages."""
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise TaskFormatError(
-            f"{where}: invalid JSON: {exc.msg} (column {exc.colno}).", LINE_HINT
-        ) from exc
+def _task(row: Any, where: str, source: str) -> Task:
+    """Return the Task for one JSON row; ``where`` is ``file:line`` for messages."""
     if not isinstance(row, dict):
         raise TaskFormatError(
             f"{where}: expected a JSON object, got {type(row).__name__}.", LINE_HINT
@@ -106,7 +101,7 @@ def _check_fields(row: dict[str, Any], where: str) -> None:
     if not isinstance(row["prompt"], str) or not row["prompt"].strip():
         raise TaskFormatError(f"{where}: 'prompt' must be a non-empty string.", LINE_HINT)
     entry = row["entry_point"]
-    if not isinstance(entry, str) or not entry.isidentifier():
+    if not isinstance(entry, str) or not entry.isidentifier() or keyword.iskeyword(entry):
         raise TaskFormatError(
             f"{where}: 'entry_point' must be a Python function name, got {entry!r}.", LINE_HINT
         )
@@ -134,5 +129,10 @@ def _check_tests(tests: Any, key: str, where: str, empty: bool = False) -> list[
                 f"{type(test['input']).__name__}.",
                 TESTS_HINT,
             )
+        for part in ("input", "expected"):
+            try:
+                from_json(test[part])
+            except ValueError as exc:
+                raise TaskFormatError(f"{where}: {key}[{i}].{part}: {exc}.", TESTS_HINT) from None
         checked.append({"input": test["input"], "expected": test["expected"]})
     return checked

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from forge import sanitize
 from forge.types import CaseResult, Verdict
 from forge_code.compare import values_match
-from forge_code.extract import NO_CODE_MESSAGE
+from forge_code.extract import NO_CODE_MESSAGE, TOO_LONG, TOO_LONG_MESSAGE
 from forge_code.plaindata import from_json, identical
 
 RUNNER = "forge_code.runner:run"
@@ -55,9 +56,20 @@ def case_specs(data: Any) -> list[CaseSpec]:
 
 
 def verify_code(task: Any, source: str | None, sandbox: Any) -> Verdict:
-    """Run ``source`` against every case of ``task`` in ``sandbox``; return the Verdict."""
+    """Run ``source`` against every case of ``task`` in ``sandbox``; return the Verdict.
+
+    Never raises for anything the candidate did: the verdict is built on the trusted side,
+    capped and cleaned (:func:`forge.sanitize.guard`).
+    """
     if source is None:
         return Verdict(status="invalid", message=NO_CODE_MESSAGE)
+    if source == TOO_LONG:
+        return Verdict(status="invalid", message=TOO_LONG_MESSAGE)
+    return sanitize.guard(lambda: _run(task, source, sandbox))
+
+
+def _run(task: Any, source: str, sandbox: Any) -> Verdict:
+    """Send one job with every call and judge what comes back."""
     from forge.sandbox import Job, Limits
 
     specs = case_specs(task.data)
@@ -201,10 +213,34 @@ def _well_formed(value: Any, n_calls: int) -> bool:
         return False
     setup, results = value["setup"], value["results"]
     if setup is not None:
-        return type(setup) is list and len(setup) == 5 and all(type(x) in (str, int) for x in setup)
+        return _entry_ok(setup, _SETUP)
     if type(results) is not list or len(results) != n_calls:
         return False
-    shapes = {"ok": 2, "timeout": 2, "bad": 2, "error": 5}
     return all(
-        type(r) is list and r and type(r[0]) is str and shapes.get(r[0]) == len(r) for r in results
+        type(r) is list and r and type(r[0]) is str and _entry_ok(r, _SHAPES.get(r[0], ()))
+        for r in results
     )
+
+
+_LINE = (int,)
+_SETUP = ((str,), (str,), (str,), _LINE, (str,))  # kind, type, message, line, code
+_SHAPES: dict[str, tuple[tuple[type, ...], ...]] = {
+    "ok": ((str,), (object,)),
+    "timeout": ((str,), (int, float)),
+    "bad": ((str,), (str,)),
+    "error": ((str,), (str,), (str,), _LINE, (str,)),
+}
+
+
+def _entry_ok(entry: Any, shape: tuple[tuple[type, ...], ...]) -> bool:
+    """True if ``entry`` is a list whose items have exactly the types ``shape`` names."""
+    if type(entry) is not list or len(entry) != len(shape) or not shape:
+        return False
+    for item, types in zip(entry, shape, strict=True):
+        if types == (object,):
+            continue  # a return value: judged by the comparison policy
+        if type(item) not in types:
+            return False
+        if type(item) in (int, float) and not -1e9 < item < 1e9:  # a line or seconds, no bomb
+            return False
+    return True

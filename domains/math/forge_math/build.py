@@ -16,7 +16,14 @@ _FUNCTIONS = {
     "acos": sympy.acos, "atan": sympy.atan, "sinh": sympy.sinh, "cosh": sympy.cosh,
     "tanh": sympy.tanh, "abs": sympy.Abs, "cbrt": lambda a: sympy.real_root(a, 3),
 }  # fmt: skip
-_CONSTANTS = {"pi": sympy.pi, "E": sympy.E, "I": sympy.I, "oo": sympy.oo}
+_CONSTANTS = {
+    "pi": sympy.pi,
+    "E": sympy.E,
+    "I": sympy.I,
+    "oo": sympy.oo,
+    "nan": sympy.nan,
+    "zoo": sympy.zoo,
+}
 _BINARY = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,

@@ -1,9 +1,15 @@
 """Decide equal / differ / undecided for pairs of parsed values, on the trusted side.
 
+* A candidate holding ``nan`` or ``zoo`` is not a finite number: it differs at once.
 * A candidate not written in the task's form differs (:mod:`forge_math.forms`; by default a
   plain-number reference such as ``12`` wants a plain number: ``45/9`` or ``12-5+8`` differ).
-* Rational constants (numbers, fractions, decimals, percentages) compare **exactly** here,
-  with :class:`fractions.Fraction`; a task ``tolerance`` makes it relative instead.
+* **One rule for decimals:** exact values compare exactly, approximations within a
+  tolerance. Rational constants (numbers, fractions, short decimals, percentages) are exact
+  and compare **exactly** here, with :class:`fractions.Fraction` (``0.333`` is not ``1/3``).
+  A decimal written with at least :data:`APPROX_DIGITS` significant digits, on either side,
+  is an approximation (:func:`approximate`), and then the pair compares within the
+  tolerance (``0.3333333333333333`` answers ``1/3``, ``3.14159265359`` answers ``pi``). A task
+  ``tolerance`` makes every comparison relative.
 * Everything else goes, in one job per answer, to the sandboxed runner
   (``forge_math.runner:run``), which returns plain measurements. Constants are then equal when
   ``|a - b| <= tol * max(1, |b|)`` at 30 digits (tol = the task's tolerance, default 1e-9);
@@ -24,11 +30,21 @@ from typing import Any
 
 from forge_math.exact import TooBig, evaluate
 from forge_math.forms import form_problem
+from forge_math.parser import non_finite
 from forge_math.render import render
 from forge_math.shapes import Pair
 
 DEFAULT_RTOL = 1e-9
+APPROX_DIGITS = 10
 RUNNER = "forge_math.runner:run"
+_DECIMAL = re.compile(r"(\d*)\.(\d+)")
+
+
+def approximate(text: str) -> bool:
+    """True if ``text`` holds a decimal with at least :data:`APPROX_DIGITS` significant digits."""
+    return any(
+        len((m.group(1) + m.group(2)).lstrip("0")) >= APPROX_DIGITS for m in _DECIMAL.finditer(text)
+    )
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,9 @@ def decide_pairs(
     pairs are decided here; the rest share one sandbox job limited to ``budget_s`` of
     proving plus start-up slack. Never raises for a candidate.
     """
-    decisions: list[Decision | None] = [_form(p, form) or _exact(p, tolerance) for p in pairs]
+    decisions: list[Decision | None] = [
+        _finite(p) or _form(p, form) or _exact(p, tolerance) for p in pairs
+    ]
     pending = [k for k, d in enumerate(decisions) if d is None]
     info = JobInfo()
     if pending:
@@ -71,6 +89,15 @@ def decide_pairs(
         for k, m in zip(pending, measurements, strict=True):
             decisions[k] = _from_measurement(m, pairs[k], tolerance, info)
     return [d for d in decisions if d is not None], info
+
+
+def _finite(pair: Pair) -> Decision | None:
+    """A candidate holding nan or zoo differs (sympy's ``nan == nan`` must never decide)."""
+    if not any(non_finite(node) for node in pair.cand):
+        return None
+    if pair.mode != "expr":
+        return Decision("differ", "your equation is not finite (it holds nan or zoo)")
+    return Decision("differ", f"your answer {render(pair.cand[0])} is not a finite number")
 
 
 def _form(pair: Pair, form: str | None) -> Decision | None:

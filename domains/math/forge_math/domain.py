@@ -11,19 +11,31 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from forge import sanitize
 from forge.domain import Domain, FeedbackStyle, score_only_feedback
 from forge.errors import TaskFormatError
 from forge.types import CaseResult, Message, Task, Verdict
 from forge_math import tasks as task_files
-from forge_math.decide import Decision, JobInfo, decide_pairs
+from forge_math.decide import DEFAULT_RTOL, Decision, JobInfo, approximate, decide_pairs
 from forge_math.errors import AnswerError
-from forge_math.extract import answer_complete, extract_answer, strip_units
+from forge_math.extract import (
+    MAX_COMPLETION_CHARS,
+    TOO_LONG,
+    answer_complete,
+    extract_answer,
+    strip_units,
+)
+from forge_math.lexer import MAX_CHARS
 from forge_math.matching import match
 from forge_math.parser import Answer, parse_answer
 from forge_math.render import render
 from forge_math.shapes import Plan, infer_type, plan
 
 NO_ANSWER = "could not find a final answer: end with 'Answer: <value>'"
+TOO_LONG_MESSAGE = (
+    f"the completion is longer than {MAX_COMPLETION_CHARS:,} characters, forge's limit: "
+    "end with a short 'Answer: <value>'"
+)
 BUDGET_S = 2.0
 _PLACEHOLDER = {
     "number": "<number>",
@@ -77,20 +89,30 @@ class MathDomain(Domain):
 
     def verify(self, task: Task, artifact: str | None, sandbox: Any) -> Verdict:
         """Return the verdict for ``artifact`` against the task's reference; never raises."""
-        start = time.perf_counter()
         if artifact is None or not artifact.strip():
             return Verdict("invalid", message=NO_ANSWER)
+        if artifact == TOO_LONG:
+            return Verdict("invalid", message=TOO_LONG_MESSAGE)
+        return sanitize.guard(lambda: self._verify(task, artifact, sandbox))
+
+    def _verify(self, task: Task, artifact: str, sandbox: Any) -> Verdict:
+        start = time.perf_counter()
         ref = _reference(task)
         answer_type = task.data.get("answer_type") or infer_type(ref)
         text = strip_units(artifact) if answer_type in ("number", "fraction") else artifact
         try:
+            if len(text) > MAX_CHARS:  # the length as written, before any normalising
+                raise AnswerError(
+                    f"answer is too long ({len(text)} characters; the limit is {MAX_CHARS})"
+                )
             cand = parse_answer(text)
         except AnswerError as exc:
             why = f"could not read your answer: {exc}"
             case = CaseResult("answer", False, got=artifact[:200], message=why)
             return Verdict("rejected", (case,), why, time.perf_counter() - start)
         the_plan = plan(cand, ref, answer_type)
-        cases, info, outcome = self._check(task, the_plan, sandbox)
+        approx = approximate(text) or approximate(str(task.data["answer"]))
+        cases, info, outcome = self._check(task, the_plan, sandbox, approx)
         status = "passed" if cases and all(c.passed for c in cases) else "failed"
         failing = [c.message for c in cases if not c.passed] or ["wrong answer"]
         message = "" if status == "passed" else failing[0]
@@ -106,14 +128,17 @@ class MathDomain(Domain):
         )
 
     def _check(
-        self, task: Task, the_plan: Plan, sandbox: Any
+        self, task: Task, the_plan: Plan, sandbox: Any, approx: bool = False
     ) -> tuple[list[CaseResult], JobInfo, str]:
-        """Return the cases, the sandbox report, and equal / differ / undecided overall."""
+        """Return the cases, the sandbox report, and equal / differ / undecided overall.
+
+        ``approx``: a long decimal was written, so values compare within the tolerance.
+        """
         reference = task.data["answer"]
         if the_plan.mismatch:
             case = CaseResult("answer", False, expected=reference, message=the_plan.mismatch)
             return [case], JobInfo(), "differ"
-        tolerance = task.data.get("tolerance")
+        tolerance = task.data.get("tolerance", DEFAULT_RTOL if approx else None)
         budget = float(task.data.get("time_limit", BUDGET_S))
         form = task.data.get("form")
         if the_plan.is_set:

@@ -6,8 +6,13 @@ Markers, strongest first (the last occurrence of the strongest marker present wi
 2. ``#### x`` (GSM8K style),
 3. ``Answer: x`` / ``Final answer: x`` (any case, markdown bold allowed),
 4. ``the answer is x``,
-5. fallback: the last number in the text (documented; a completion with no number and no
-   marker has no answer, which is its own ``invalid`` verdict).
+5. fallback: the last number in the text -- unless that number is part of an expression
+   (``2^10``, ``x^2 + 1``, ``3(x+1)``), which is then the answer, judged as that expression
+   (or rejected), never as its last number. A completion with no number and no marker has
+   no answer, which is its own ``invalid`` verdict.
+
+A completion longer than :data:`MAX_COMPLETION_CHARS` is not searched: it extracts to
+:data:`TOO_LONG`, which the domain turns into an ``invalid`` verdict naming the limit.
 """
 
 from __future__ import annotations
@@ -31,10 +36,18 @@ _FILLER = re.compile(
     re.IGNORECASE,
 )
 MAX_ANSWER_CHARS = 400
+MAX_COMPLETION_CHARS = 100_000
+TOO_LONG = "<completion too long>"
+_BEFORE = frozenset("^*/+-×÷·√(")  # an operand follows these: the number is inside an expression
+_AFTER = frozenset("^*/+-×÷·)!")
+_END = ".,;:!?"
+_SPAN_TOKENS = 32
 
 
 def extract_answer(text: str) -> str | None:
     """Return the final-answer text in ``text`` (see the module docstring), or None."""
+    if len(text) > MAX_COMPLETION_CHARS:
+        return TOO_LONG
     boxed = _last_boxed(text)
     if boxed is not None:
         return tidy(boxed) or None
@@ -43,8 +56,62 @@ def extract_answer(text: str) -> str | None:
         found = [tidy(f) for f in found if tidy(f)]
         if found:
             return found[-1]
-    numbers = _LAST_NUMBER.findall(text)
-    return tidy(numbers[-1]) if numbers else None
+    last = None
+    for last in _LAST_NUMBER.finditer(text):  # noqa: B007 - the last match is the one
+        pass
+    if last is None:
+        return None
+    if _inside_expression(text, last.start(), last.end()):
+        return tidy(_expression_around(text, last.start(), last.end())) or tidy(last.group())
+    return tidy(last.group())
+
+
+def _inside_expression(text: str, start: int, end: int) -> bool:
+    """True if the number at ``text[start:end]`` is an operand of an operator or a name."""
+    before = text[:start].rstrip()[-1:]
+    after = text[end:].lstrip()[:1]
+    glued = text[start - 1 : start].isalpha() or text[end : end + 1].isalpha()
+    return glued or before in _BEFORE or after in _AFTER
+
+
+def _expression_around(text: str, start: int, end: int) -> str:
+    """Return the expression around ``text[start:end]``: words joined by operators.
+
+    Words are whitespace-separated; a neighbour joins when an operator stands between them
+    (``x^2 + 1``), never prose (a word of two or more letters that is no function or
+    constant), and at most a few dozen words are looked at.
+    """
+    words = [text[m.start() : m.end()] for m in re.finditer(r"\S+", text)]
+    spans = [m.span() for m in re.finditer(r"\S+", text)]
+    here = next(i for i, (a, b) in enumerate(spans) if a <= start < b)
+    first = last = here
+    while first > 0 and here - first < _SPAN_TOKENS and _joins(words[first - 1], words[first]):
+        first -= 1
+    while (
+        last + 1 < len(words)
+        and last - here < _SPAN_TOKENS
+        and _joins(words[last], words[last + 1])
+    ):
+        last += 1
+    return text[spans[first][0] : spans[last][1]]
+
+
+def _joins(left: str, right: str) -> bool:
+    """True if two neighbouring words belong to one expression (an operator between them)."""
+    if left.endswith(tuple(_END)) or not (_mathy(left) and _mathy(right)):
+        return False
+    return left[-1] in _BEFORE or left[-1] == "=" or right[0] in _AFTER or right[0] == "="
+
+
+def _mathy(word: str) -> bool:
+    """True for a word made of numbers, operators, single-letter names and known functions."""
+    from forge_math.lexer import CONSTANTS, FUNCTIONS, GREEK
+
+    core = word.rstrip(_END)
+    if not core or not all(c.isalnum() or c in "^*/+-=()[]{}.,×÷·√!%|" for c in core):
+        return False
+    known = {*FUNCTIONS, *CONSTANTS, *GREEK}
+    return all(len(w) < 2 or w.lower() in known for w in re.findall(r"[A-Za-z]+", core))
 
 
 def answer_complete(text: str) -> bool:
@@ -64,7 +131,7 @@ def tidy(answer: str) -> str:
     Also cut: afterthoughts (``4, not 3`` -> ``4``; ``18 because ...`` -> ``18``) and leading
     filler words (``simply 2``, ``approximately 3.14``, ``= 5``).
     """
-    s = answer.strip()[: MAX_ANSWER_CHARS * 2]
+    s = re.sub(r"[^\S\n]+", " ", answer.strip())  # single spaces: every pattern below is linear
     s = re.split(r"\.\s|\.$|\n", s, maxsplit=1)[0] if re.search(r"\.(\s|$)", s) else s
     s = re.sub(r"^\*\*|\*\*$", "", s).replace("\\(", "").replace("\\)", "").replace("\\[", "")
     s = s.replace("\\]", "").strip()
@@ -74,7 +141,10 @@ def tidy(answer: str) -> str:
     if boxed is not None:
         s = boxed
     s = _AFTERTHOUGHT.split(s, maxsplit=1)[0]
-    while (shorter := _FILLER.sub("", s, count=1)) != s:
+    for _ in range(8):  # filler words, a bounded number of them
+        shorter = _FILLER.sub("", s, count=1)
+        if shorter == s:
+            break
         s = shorter
     return s.strip().rstrip(".;:,!").strip()
 

@@ -55,8 +55,10 @@ def size(node: Any) -> int:
 
 
 def _proper_fraction(node: Any) -> bool:
+    if node[0] != "div":
+        return False
     a, b = node[1], node[2]
-    if node[0] != "div" or a[0] != "num" or b[0] != "num" or a[2] != 1 or b[2] != 1:
+    if a[0] != "num" or b[0] != "num" or a[2] != 1 or b[2] != 1:
         return False
     return b[1] > 1 and math.gcd(a[1], b[1]) == 1
 

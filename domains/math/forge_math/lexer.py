@@ -24,7 +24,8 @@ FUNCTIONS = {
     "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "abs": "abs",
 }  # fmt: skip
 CONSTANTS = {"pi": "pi", "e": "E", "i": "I", "oo": "oo", "inf": "oo", "infty": "oo",
-             "infinity": "oo"}  # fmt: skip
+             "infinity": "oo", "nan": "nan", "zoo": "zoo"}  # fmt: skip
+NON_FINITE = frozenset({"nan", "zoo"})  # never a value: an answer holding one is not finite
 GREEK = frozenset("alpha beta gamma delta epsilon theta lambda mu sigma phi omega tau rho".split())
 SEPARATORS = frozenset({"or", "and"})
 _IGNORED_COMMANDS = frozenset({"left", "right", "big", "Big", "bigl", "bigr", "displaystyle"})
@@ -102,7 +103,7 @@ def _classify_word(word: str, pos: int, before_paren: bool) -> list[tuple[str, s
     low = word.lower()
     if low in FUNCTIONS:
         return [("func", FUNCTIONS[low])]
-    if word in CONSTANTS or low in ("pi", "inf", "infty", "infinity"):
+    if word in CONSTANTS or low in ("pi", "inf", "infty", "infinity", "nan"):
         return [("const", CONSTANTS[low])]
     if low in GREEK:
         return [("name", low)]

@@ -4,7 +4,7 @@ Nothing is evaluated: the result is nested lists of strings and ints, safe to st
 send to a sandbox. Expression nodes::
 
     ["num", p, q]   the rational p/q (decimals and 1e3 are exact)   ["sym", name]
-    ["const", "pi" | "E" | "I" | "oo"]   ["neg", a]   ["add" | "sub" | "mul" | "div" | "pow", a, b]
+    ["const", "pi" | "E" | "I" | "oo" | "nan" | "zoo"]   ["neg", a]   ["add" | "sub" | "mul" | "div" | "pow", a, b]
     ["fn", name, a]   ["root", a, n]   ["fact", a]   ["pct", a]
 
 An answer is one :class:`Answer`: a scalar expression, an equation ``lhs = rhs``, or a list of
@@ -335,6 +335,15 @@ def _replace_pm(node: Any, op: str, done: list[bool] | None = None) -> Any:
             return right if op == "add" else ["neg", right]
         return [op, _replace_pm(node[1], op, done), right]
     return [_replace_pm(x, op, done) for x in node]
+
+
+def non_finite(node: Any) -> bool:
+    """True if ``node`` holds ``nan`` or ``zoo`` (complex infinity) anywhere."""
+    if not isinstance(node, list):
+        return False
+    if node[0] == "const":
+        return node[1] in ("nan", "zoo")
+    return any(non_finite(x) for x in node[1:])
 
 
 def _has_pm(node: Any) -> bool:

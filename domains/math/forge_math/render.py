@@ -6,7 +6,7 @@ from typing import Any
 
 _PREC = {"add": 1, "sub": 1, "pm": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 _SYMBOL = {"add": "+", "sub": "-", "pm": "±", "mul": "*", "div": "/", "pow": "^"}
-_CONST = {"pi": "pi", "E": "e", "I": "i", "oo": "oo"}
+_CONST = {"pi": "pi", "E": "e", "I": "i", "oo": "oo", "nan": "nan", "zoo": "zoo"}
 
 
 def render(node: Any) -> str:

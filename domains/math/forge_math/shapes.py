@@ -3,7 +3,9 @@
 Answer types: ``number`` and ``fraction`` (one value), ``expression`` (one value with names),
 ``equation`` (``lhs = rhs``; a bare value also answers ``x = value``), ``tuple`` (values in
 order), ``set`` (values in any order; a bare list ``2, 3`` or ``x = 2 or x = 3`` is accepted),
-``interval`` (``[a, b)``, brackets must match; ``oo`` endpoints compare exactly).
+``interval`` (``[a, b]``, ``[a, b)``, ...: brackets must match; ``oo`` endpoints compare
+exactly). A tuple is written with ``( )``, ``[ ]`` or no brackets, never ``{ }`` or half-open
+brackets; a set with ``{ }``, ``( )``, ``[ ]`` or none, never half-open brackets.
 A candidate ``x = 3`` (or a worked constant ``12 + 7 = 19``) stands for the value on its right
 wherever a value is expected.
 """
@@ -59,7 +61,8 @@ def infer_type(ref: Answer) -> str:
     if ref.kind == "list":
         if ref.brackets == "{}" or not ref.brackets:
             return "set"
-        return "interval" if ref.brackets in ("[)", "(]") else "tuple"
+        closed_pair = ref.brackets == "[]" and len(ref.items) == 2
+        return "interval" if ref.brackets in ("[)", "(]") or closed_pair else "tuple"
     return "number" if not _has_names(ref.nodes[0]) else "expression"
 
 
@@ -93,6 +96,9 @@ def _plan_list(cand: Answer, ref: Answer, answer_type: str) -> Plan:
     if any(v is None for v in values):
         return Plan(mismatch="give values, not equations")
     refs = [_value(item) or item.nodes for item in ref.items]
+    wrong = _wrong_brackets(cand, answer_type)
+    if wrong:
+        return Plan(mismatch=wrong)
     if answer_type == "set":
         unique = list({repr(v): v for v in values}.values())
         return Plan(cand_items=unique, ref_items=refs, is_set=True)  # type: ignore[arg-type]
@@ -112,6 +118,16 @@ def _plan_list(cand: Answer, ref: Answer, answer_type: str) -> Plan:
         )
         slots.append(_infinite_slot(name, v, r) or Slot(name, _alternatives(v, r)))  # type: ignore[arg-type]
     return Plan(slots=slots)
+
+
+def _wrong_brackets(cand: Answer, answer_type: str) -> str:
+    """Say why ``cand``'s brackets cannot write an ``answer_type`` value, or ''."""
+    brackets = cand.brackets if cand.kind == "list" else ""
+    if answer_type == "tuple" and brackets in ("{}", "[)", "(]"):
+        return "write the values in order as a tuple, like (a, b), not as a set or an interval"
+    if answer_type == "set" and brackets in ("[)", "(]"):
+        return "write the values as a set, like {a, b}, not as an interval"
+    return ""
 
 
 def _value(item: Answer) -> tuple[Node, ...] | None:

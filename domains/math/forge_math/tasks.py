@@ -16,17 +16,17 @@ and line.
 from __future__ import annotations
 
 import importlib.util
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from forge.errors import TaskFormatError, UsageError
+from forge.tasks import parse_jsonl, read_jsonl
 from forge.types import Task
 from forge_math.errors import AnswerError
 from forge_math.extract import strip_units
 from forge_math.forms import FORMS
-from forge_math.parser import parse_answer
+from forge_math.parser import non_finite, parse_answer
 from forge_math.shapes import ANSWER_TYPES, infer_type
 
 DOMAIN = "math"
@@ -42,23 +42,18 @@ def builtin_tasks() -> list[Task]:
 def load_file(path: str | Path) -> list[Task]:
     """Return the tasks in the JSONL file at ``path``; raise TaskFormatError naming file and line."""
     p = Path(path)
-    try:
-        lines = p.read_text("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TaskFormatError(f"Cannot read task file '{p}': {exc}.") from None
-    return parse_lines(lines, str(p), source=p.stem)
+    return _tasks(read_jsonl(p), str(p), source=p.stem)
 
 
 def parse_lines(lines: list[str], where: str, source: str) -> list[Task]:
     """Return one task per non-blank line of JSON; ``where`` names the file in errors."""
+    return _tasks(parse_jsonl("\n".join(lines), where), where, source)
+
+
+def _tasks(rows: list[tuple[int, Any]], where: str, source: str) -> list[Task]:
+    """Build one task per ``(line number, JSON value)`` row; ids must be unique."""
     tasks, seen = [], set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaskFormatError(f"{where}:{number}: invalid JSON ({exc.msg}).") from None
+    for number, row in rows:
         task = task_from_row(
             row, f"{where}:{number}", default_id=f"{source}-{number}", source=source
         )
@@ -100,13 +95,29 @@ def task_from_row(row: Any, where: str, default_id: str, source: str) -> Task:
         if row.get(key) is not None:
             data[key] = _positive(row[key], key, where)
     return Task(
-        id=str(row.get("id") or default_id),
+        id=_text(row, "id", where) or default_id,
         domain=DOMAIN,
         prompt=problem.strip(),
         data=data,
-        difficulty=int(row.get("difficulty", 1)),
-        source=str(row.get("source") or source),
+        difficulty=_difficulty(row.get("difficulty", 1), where),
+        source=_text(row, "source", where) or source,
     )
+
+
+def _text(row: dict[str, Any], key: str, where: str) -> str:
+    """Return an optional id-like field as text (numbers allowed), '' when absent."""
+    value = row.get(key)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TaskFormatError(f"{where}: '{key}' must be a string, not {type(value).__name__}.")
+    return str(value)
+
+
+def _difficulty(value: Any, where: str) -> int:
+    if type(value) is not int or not 1 <= value <= 3:
+        raise TaskFormatError(f"{where}: 'difficulty' must be 1, 2 or 3, not {value!r:.40}.")
+    return value
 
 
 def _answer_type(row: dict[str, Any], answer: str, where: str) -> str:
@@ -119,8 +130,11 @@ def _answer_type(row: dict[str, Any], answer: str, where: str) -> str:
         parsed = parse_answer(_clean_reference(answer, declared or "number"))
     except AnswerError as exc:
         raise TaskFormatError(
-            f"{where}: reference answer '{answer}' cannot be read: {exc}."
+            f"{where}: reference answer '{answer:.80}' cannot be read: {exc}."
         ) from None
+    nodes = [n for item in (parsed.items or (parsed,)) for n in item.nodes]
+    if any(non_finite(n) for n in nodes):
+        raise TaskFormatError(f"{where}: reference answer '{answer:.80}' is not a finite number.")
     return declared or infer_type(parsed)
 
 

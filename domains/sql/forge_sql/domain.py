@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from forge import sanitize
 from forge.domain import Domain, FeedbackStyle, score_only_feedback
 from forge.types import CaseResult, Message, Task, Verdict
 from forge_sql import tasks as task_files
 from forge_sql.compare import Comparison, compare_results
 from forge_sql.databases import database_path, identifiers
 from forge_sql.execute import Outcome, foreign_readings, limits, run_queries
-from forge_sql.extract import answer_complete, extract_query
+from forge_sql.extract import TOO_LONG, TOO_LONG_MESSAGE, answer_complete, extract_query
 from forge_sql.gold import GoldResult, gold_result
 from forge_sql.guard import check_query, nondeterminism_reason, strip_comments
 from forge_sql.hints import explain_error
@@ -76,6 +77,11 @@ class SqlDomain(Domain):
 
     def verify(self, task: Task, artifact: str | None, sandbox: Sandbox) -> Verdict:
         """Check ``artifact`` on the task's databases; never raises for a bad query."""
+        if artifact == TOO_LONG:
+            return _not_run(task, "invalid", TOO_LONG_MESSAGE, "")
+        return sanitize.guard(lambda: self._verify(task, artifact, sandbox))
+
+    def _verify(self, task: Task, artifact: str | None, sandbox: Sandbox) -> Verdict:
         if artifact is None or not strip_comments(artifact).strip(" \t\r\n;"):
             return _not_run(task, "invalid", "No SQL query found in the answer.", "")
         reason = check_query(artifact) or nondeterminism_reason(artifact)
@@ -179,6 +185,8 @@ class SqlDomain(Domain):
         status = verdict.status
         if status == "passed":
             return "The query is correct." + suffix
+        if status == "invalid" and verdict.message == TOO_LONG_MESSAGE:
+            return TOO_LONG_MESSAGE
         if status == "invalid":
             return "No SQL query found. Answer with one SQLite query in a ```sql block."
         if status == "error":

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
+from forge.deadline import DeadlineExceeded, within
 from forge.errors import TaskFormatError
+
+PARSE_S = 5.0  # per statement; sqlglot is exponential on some input
 
 _KEEP = re.compile(r"^\s*(CREATE\s+(TABLE|VIEW)|INSERT\s+INTO)\b", re.I)
 _COPY = re.compile(
@@ -122,7 +125,12 @@ def _skip_quoted(text: str, i: int, quote: str, backslash: bool) -> int:
 def _transpile(stmt: str, dialect: str, source: str) -> str:
     """Transpile one statement to SQLite, dropping schema qualifiers, non-constant defaults and AUTO_INCREMENT."""
     try:
-        tree = sqlglot.parse_one(stmt, read=dialect)
+        tree = within(PARSE_S, sqlglot.parse_one, stmt, read=dialect)
+    except DeadlineExceeded:
+        raise TaskFormatError(
+            f"{source}: this {dialect} statement is too complex to read: {stmt[:80]!r}",
+            "Simplify it or give the database as SQLite.",
+        ) from None
     except sqlglot.errors.SqlglotError as exc:
         first = str(exc).splitlines()[0]
         raise TaskFormatError(

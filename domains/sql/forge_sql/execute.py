@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlglot
 
-from forge_sql.guard import check_query
+from forge.deadline import DeadlineExceeded, within
+from forge_sql.guard import PARSE_S, check_query
 
 if TYPE_CHECKING:
     from forge.sandbox import Sandbox
@@ -128,8 +129,9 @@ def foreign_readings(query: str, message: str, limit: int = 2) -> list[tuple[str
     seen = {query.strip().rstrip(";").strip()}
     for dialect in FOREIGN_DIALECTS:
         try:
-            out = sqlglot.transpile(query.strip().rstrip(";"), read=dialect, write="sqlite")
-        except Exception:  # noqa: BLE001 - untrusted text; sqlglot may raise anything
+            text = query.strip().rstrip(";")
+            out = within(PARSE_S, sqlglot.transpile, text, read=dialect, write="sqlite")
+        except (Exception, DeadlineExceeded):  # noqa: BLE001 - untrusted text, bounded time
             continue
         if len(out) != 1 or out[0] in seen or check_query(out[0]):
             continue

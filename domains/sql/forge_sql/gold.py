@@ -17,11 +17,14 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from forge.deadline import DeadlineExceeded, within
 from forge.errors import TaskFormatError
 from forge_sql.compare import multiset_diff
 from forge_sql.runner import fetch, open_readonly, reverse_scans
 
 GOLD_MAX_ROWS = 10_000
+PARSE_S = 5.0  # sqlglot's time is exponential in some queries (JOINs without ON)
+TOO_COMPLEX = f"the gold query is too complex for sqlglot to read in {PARSE_S:g}s"
 GOLD_DEADLINE_S = 10.0
 _cache: dict[tuple[str, str], GoldResult] = {}
 _lock = threading.Lock()
@@ -36,11 +39,16 @@ class GoldResult:
     order_stable: bool = True
 
 
-def is_ordered(query: str) -> bool:
-    """Return True when the outermost query has an ORDER BY (so row order is part of the answer)."""
+def is_ordered(query: str, where: str = "") -> bool:
+    """Return True when the outermost query has an ORDER BY (so row order is part of the answer).
+
+    Raises TaskFormatError when sqlglot cannot read ``query`` within :data:`PARSE_S`.
+    """
     try:
-        tree = sqlglot.parse_one(query, read="sqlite")
-    except (sqlglot.errors.SqlglotError, RecursionError):
+        tree = within(PARSE_S, sqlglot.parse_one, query, read="sqlite")
+    except DeadlineExceeded:
+        raise TaskFormatError(f"{where}: {TOO_COMPLEX}.") from None
+    except Exception:  # noqa: BLE001 - sqlglot may raise anything on odd text
         return False
     return isinstance(tree, exp.Query) and tree.args.get("order") is not None
 

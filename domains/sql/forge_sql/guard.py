@@ -9,14 +9,18 @@ the verdict.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
+from forge.deadline import DeadlineExceeded, within
 from forge_sql.runner import DENIED_FUNCTIONS
 
 MAX_QUERY_CHARS = 20_000
+PARSE_S = 0.5
 MAX_NESTING = 64
 _FIRST_WORD = re.compile(r"[A-Za-z_]+")
 _WRITE_WORDS = {
@@ -132,6 +136,19 @@ def split_top_level(text: str) -> list[str]:
     return parts
 
 
+@functools.lru_cache(maxsize=64)  # the checks parse the same query one after another
+def parse(text: str, read: str = "sqlite") -> tuple[Any, ...]:
+    """Return sqlglot's trees for untrusted ``text``, or () when it cannot parse it in time.
+
+    sqlglot takes time exponential in some inputs (a chain of JOINs without ON), so each
+    parse gets :data:`PARSE_S` seconds; a query it cannot read goes to the engine anyway.
+    """
+    try:
+        return tuple(within(PARSE_S, sqlglot.parse, text, read=read))
+    except (Exception, DeadlineExceeded):  # noqa: BLE001 - untrusted text; sqlglot may raise anything
+        return ()
+
+
 def _first_word_reason(text: str) -> str | None:
     """Refuse a statement whose first keyword is a write, DDL or engine command."""
     match = _FIRST_WORD.search(text.lstrip("( \t\r\n"))
@@ -143,9 +160,8 @@ def _first_word_reason(text: str) -> str | None:
 
 def _tree_reason(text: str) -> str | None:
     """Look inside the parsed statement (CTEs and subqueries too) for anything but reads."""
-    try:
-        trees = sqlglot.parse(text.rstrip("; \t\r\n"), read="sqlite")
-    except Exception:  # noqa: BLE001 - untrusted text; sqlglot may raise anything
+    trees = parse(text.rstrip("; \t\r\n"))
+    if not trees:
         return None  # the engine will say what is wrong
     for tree in trees:
         if tree is None:
@@ -176,10 +192,7 @@ def nondeterminism_reason(query: str) -> str | None:
     lowered = strip_comments(query).lower()
     if re.search(r"'now'|\"now\"", lowered):
         return "The query uses the current time ('now'); the data is fixed, use explicit dates."
-    try:
-        trees = sqlglot.parse(query.strip().rstrip(";"), read="sqlite")
-    except Exception:  # noqa: BLE001 - untrusted text; sqlglot may raise anything
-        trees = []
+    trees = parse(query.strip().rstrip(";"))
     for tree in trees:
         for node in tree.walk() if tree is not None else ():
             if isinstance(node, _CLOCK_NODES):

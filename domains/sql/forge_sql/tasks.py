@@ -17,7 +17,6 @@ Paths are relative to the task file.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from importlib import resources
@@ -27,10 +26,12 @@ from typing import Any
 import sqlglot
 import yaml
 
+from forge.deadline import DeadlineExceeded, within
 from forge.errors import TaskFormatError
+from forge.tasks import parse_jsonl
 from forge.types import Task
 from forge_sql.databases import builtin_names, database_path, schema_text
-from forge_sql.gold import gold_result, is_ordered
+from forge_sql.gold import PARSE_S, TOO_COMPLEX, gold_result, is_ordered
 
 DOMAIN = "sql"
 _FIELDS = {
@@ -71,6 +72,10 @@ def load_file(path: str | Path) -> list[Task]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TaskFormatError(f"Cannot read task file {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError as exc:
+        raise TaskFormatError(
+            f"Cannot read task file {path}: it is not UTF-8 ({exc.reason})."
+        ) from None
     if path.suffix == ".jsonl":
         return _parse_jsonl(text, path)
     if path.suffix in (".yaml", ".yml"):
@@ -79,15 +84,7 @@ def load_file(path: str | Path) -> list[Task]:
 
 
 def _parse_jsonl(text: str, path: Path) -> list[Task]:
-    items = []
-    for line_no, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            items.append((line_no, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise TaskFormatError(f"{path}:{line_no}: invalid JSON ({exc.msg}).") from None
-    return _build_all(items, path, f"file:{path}")
+    return _build_all(parse_jsonl(text, str(path)), path, f"file:{path}")
 
 
 def _parse_yaml(text: str, path: Path, source: str) -> list[Task]:
@@ -97,6 +94,10 @@ def _parse_yaml(text: str, path: Path, source: str) -> list[Task]:
         data = loader.construct_document(node) if node is not None else []
     except yaml.YAMLError as exc:
         raise TaskFormatError(f"{path}: invalid YAML ({exc}).".replace("\n", " ")) from None
+    except (RecursionError, ValueError):
+        raise TaskFormatError(
+            f"{path}: YAML nested too deeply or holding a number too large."
+        ) from None
     finally:
         loader.dispose()
     if not isinstance(data, list):
@@ -131,6 +132,7 @@ def build_task(raw: Any, path: Path, n: int, where: str, source: str) -> Task:
     for key in ("question", "database", "gold"):
         if not raw.get(key):
             raise TaskFormatError(f"{where}: missing '{key}'.")
+    _check_types(raw, where)
     dialect = str(raw.get("dialect", "sqlite")).lower()
     base = path.parent
     database = _database_spec(raw["database"], base, dialect, where)
@@ -145,7 +147,7 @@ def build_task(raw: Any, path: Path, n: int, where: str, source: str) -> Task:
         "dialect": dialect,
         "database": database,
         "hidden_databases": hidden,
-        "order_matters": is_ordered(gold) if order is None else bool(order),
+        "order_matters": is_ordered(gold, where) if order is None else bool(order),
         "schema": schema_text(database_path(database)),
     }
     for spec in [database, *hidden]:
@@ -155,9 +157,36 @@ def build_task(raw: Any, path: Path, n: int, where: str, source: str) -> Task:
         domain=DOMAIN,
         prompt=data["question"],
         data=data,
-        difficulty=int(raw.get("difficulty", 1)),
+        difficulty=raw.get("difficulty", 1),
         source=source,
     )
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str, int),
+    "question": (str,),
+    "gold": (str,),
+    "dialect": (str,),
+    "hidden_databases": (list,),
+    "order_matters": (bool, type(None)),
+}
+
+
+def _check_types(raw: Mapping[str, Any], where: str) -> None:
+    """Raise TaskFormatError naming the first field of the wrong type."""
+    for key, types in _TYPES.items():
+        value = raw.get(key)
+        if key in raw and type(value) not in types:  # bool is not int here: type(True) is bool
+            if not (value is None and key in ("id", "hidden_databases")):
+                names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+                raise TaskFormatError(f"{where}: '{key}' must be {names}, not {_kind(value)}.")
+    difficulty = raw.get("difficulty", 1)
+    if type(difficulty) is not int or not 1 <= difficulty <= 3:
+        raise TaskFormatError(f"{where}: 'difficulty' must be 1, 2 or 3, not {difficulty!r:.40}.")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
 
 
 def _database_spec(value: Any, base: Path, dialect: str, where: str) -> dict[str, Any]:
@@ -170,7 +199,7 @@ def _database_spec(value: Any, base: Path, dialect: str, where: str) -> dict[str
             return {"sqlite": str(file)}
         if file.suffix == ".sql":
             return {"sql": [str(file)], "dialect": dialect}
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping) and all(type(v) is str for v in value.values()):
         if "builtin" in value:
             return {"builtin": str(value["builtin"]), "seed": str(value.get("seed", "seed"))}
         if "sqlite" in value:
@@ -191,8 +220,10 @@ def _to_sqlite(query: str, dialect: str, where: str) -> str:
     if dialect == "sqlite":
         return query
     try:
-        return sqlglot.transpile(query, read=dialect, write="sqlite")[0]
-    except (sqlglot.errors.SqlglotError, IndexError) as exc:
+        return within(PARSE_S, sqlglot.transpile, query, read=dialect, write="sqlite")[0]
+    except DeadlineExceeded:
+        raise TaskFormatError(f"{where}: {TOO_COMPLEX}.") from None
+    except (sqlglot.errors.SqlglotError, IndexError, ValueError) as exc:
         raise TaskFormatError(
             f"{where}: cannot transpile the gold query from {dialect}: {exc}."
         ) from None
