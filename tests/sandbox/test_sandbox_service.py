@@ -119,6 +119,28 @@ def test_disabled_layers_are_not_claimed() -> None:
     assert r.isolation == sb.isolation
 
 
+def test_unknown_layer_names_are_refused_in_one_line(monkeypatch) -> None:
+    from forge.errors import UnknownNameError
+    from forge.sandbox.supervisor import LAYERS
+
+    with pytest.raises(UnknownNameError) as err:
+        Sandbox(lanes=1, disable=("seccomp", "bogus"))
+    assert err.value.one_line() == (
+        f"Unknown sandbox layer 'bogus'. Sandbox(disable=...) takes: {', '.join(sorted(LAYERS))}"
+    )
+    monkeypatch.setenv("FORGE_SANDBOX_DISABLE", "landlock,seccmp")
+    with pytest.raises(UnknownNameError) as err:
+        Sandbox(lanes=1)
+    assert err.value.one_line().startswith(
+        "Unknown sandbox layer 'seccmp'. Did you mean 'seccomp'? FORGE_SANDBOX_DISABLE takes: "
+    )
+
+
+def test_one_layer_name_as_a_string_is_one_name() -> None:
+    with Sandbox(lanes=1, spare=0, disable="tmpfs") as sb:  # type: ignore[arg-type]
+        assert sb.disabled == ("tmpfs",) and "tmpfs" not in sb.isolation
+
+
 def test_get_sandbox_is_shared() -> None:
     assert get_sandbox() is get_sandbox()
     assert get_sandbox().run(Job(ECHO, "hi")).value == "hi"

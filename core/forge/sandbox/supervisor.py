@@ -17,6 +17,22 @@ from forge.sandbox.worker import LaneProcess
 
 MAX_PAYLOAD_BYTES = 64 << 20
 _DEFAULT_LIMITS = Limits()
+LAYERS = (
+    "netns",
+    "tmpfs",
+    "subreaper",
+    "rlimit_as",
+    "pdeathsig",
+    "rss_watchdog",
+    "nobody",
+    "read_cap",
+    "landlock",
+    "caps",
+    "seccomp",
+    "nproc",
+    "sandbox_exec",
+)
+"""The layers ``Sandbox(disable=...)`` and ``FORGE_SANDBOX_DISABLE`` can turn off."""
 
 
 def default_lanes() -> int:
@@ -52,7 +68,10 @@ class Sandbox:
         self._slots = threading.Semaphore(self.lanes)
         self.limits = limits or _DEFAULT_LIMITS
         env_disable = os.environ.get("FORGE_SANDBOX_DISABLE", "")
-        self.disabled = tuple(disable) + tuple(x for x in env_disable.split(",") if x)
+        disable = (disable,) if isinstance(disable, str) else tuple(disable)
+        _check_layers(disable, "Sandbox(disable=...)")
+        _check_layers(env_disable.split(","), "FORGE_SANDBOX_DISABLE")
+        self.disabled = tuple(disable) + tuple(x.strip() for x in env_disable.split(",") if x)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._closed = False
         self._lock = threading.Lock()
@@ -187,6 +206,18 @@ class _Slot:
         if self.held:
             self.held = False
             self.slots.release()
+
+
+def _check_layers(names: Sequence[str], where: str) -> None:
+    """Raise UnknownNameError for a layer name in ``names`` that no lane knows (a typo would
+    otherwise leave the layer on while the caller believes it is off, or the reverse)."""
+    from forge.errors import UnknownNameError
+
+    for name in (str(n).strip() for n in names):
+        if name and name not in LAYERS:
+            raise UnknownNameError(
+                "sandbox layer", name, LAYERS, label=f"{where} takes", extra_hint=""
+            )
 
 
 def _check_limits(limits: Limits) -> None:
