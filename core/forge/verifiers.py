@@ -55,6 +55,13 @@ def combine(base: Verdict, extra: Verdict | None, verifier_name: str) -> Verdict
     )
 
 
+def sandbox_for(domain: Domain, sandbox: Any) -> Any:
+    """Return the sandbox ``domain.verify`` is given: ``sandbox`` itself, or for a domain that
+    declares ``executables``, a view of the same lanes whose jobs may run exactly those
+    programs (:meth:`forge.sandbox.Sandbox.with_programs`)."""
+    return sandbox
+
+
 def verify_all(
     domain: Domain,
     items: Sequence[tuple[Task, str | None]],
@@ -66,6 +73,7 @@ def verify_all(
     Items run on ``THREADS_PER_LANE`` threads per sandbox lane, so every lane stays busy;
     each item's extra verifiers run right after its own verification, on the same thread.
     """
+    sandbox = sandbox_for(domain, sandbox)
     if len(items) <= 1:
         return [verify_one(domain, t, a, sandbox, verifiers) for t, a in items]
     workers = max(1, int(getattr(sandbox, "lanes", 1) or 1) * THREADS_PER_LANE)
@@ -103,12 +111,14 @@ def verify_one(
 
 def _plugin_error(domain: Domain, exc: Exception) -> Verdict:
     """Return the ``error`` verdict for a domain whose verify() raised, naming its plugin."""
-    from forge.plugins import owner_of_domain
+    from forge.plugins import domain_label, owner_of_domain
 
-    owner = owner_of_domain(domain.name)
-    who = f"domain '{domain.name}'" + (f" (plugin '{owner}')" if owner else "")
-    message = f"{who} failed while verifying: {type(exc).__name__}: {_said(exc)}"
-    return Verdict(status="error", message=sanitize.text(message, sanitize.MESSAGE_CHARS))
+    message = f"{domain_label(domain.name)} failed while verifying: {type(exc).__name__}: {_said(exc)}"
+    return Verdict(
+        status="error",
+        message=sanitize.text(message, sanitize.MESSAGE_CHARS),
+        extra={"plugin_error": owner_of_domain(domain.name) or domain.name},
+    )
 
 
 def _said(exc: BaseException) -> str:
