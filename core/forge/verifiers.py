@@ -13,6 +13,7 @@ into ``failed``.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -58,8 +59,25 @@ def combine(base: Verdict, extra: Verdict | None, verifier_name: str) -> Verdict
 def sandbox_for(domain: Domain, sandbox: Any) -> Any:
     """Return the sandbox ``domain.verify`` is given: ``sandbox`` itself, or for a domain that
     declares ``executables``, a view of the same lanes whose jobs may run exactly those
-    programs (:meth:`forge.sandbox.Sandbox.with_programs`)."""
-    return sandbox
+    programs (:meth:`forge.sandbox.Sandbox.with_programs`; paths from
+    :func:`forge.programs.locate`, so found once). A program that is not installed is left
+    out (``prerequisites`` reports it before a run starts)."""
+    from forge.programs import locate_all
+
+    names = tuple(getattr(domain, "executables", ()) or ())
+    if not names or not hasattr(sandbox, "with_programs"):
+        return sandbox
+    paths = tuple(locate_all(names).values())
+    current = getattr(sandbox, "profile", None)
+    if current is not None and current == _profile_of(paths, current.processes):
+        return sandbox
+    return sandbox.with_programs(paths)
+
+
+def _profile_of(paths: tuple[str, ...], processes: int) -> Any:
+    from forge.sandbox.profile import resolve
+
+    return resolve(paths, processes)
 
 
 def verify_all(
@@ -94,6 +112,7 @@ def verify_one(
 
     The result is safe to store and print (:func:`forge.sanitize.verdict`).
     """
+    sandbox = sandbox_for(domain, sandbox)
     try:
         verdict = domain.verify(task, artifact, sandbox)
         if not isinstance(verdict, Verdict):
@@ -101,6 +120,10 @@ def verify_one(
         verdict = sanitize.verdict(verdict)
     except Exception as exc:  # noqa: BLE001 - a plugin's bug is a verdict, never a crash
         return _plugin_error(domain, exc)
+    profile = getattr(sandbox, "profile", None)
+    if profile is not None:  # every verdict says which programs its jobs could run
+        programs = [os.path.basename(p) for p in profile.executables]
+        verdict = dataclasses.replace(verdict, extra={**dict(verdict.extra), "programs": programs})
     if artifact is None:
         return verdict
     for verifier in verifiers:

@@ -324,6 +324,20 @@ def test_lanes_start_under_sandbox_exec_where_it_exists(
     profiles = log.read_text()
     assert "(deny network*)" in profiles
     assert all(f'(subpath "{root}")' in profiles for root in roots)
+    assert "(deny process-exec*)" in profiles  # only Python itself, and declared programs
+
+
+def test_declared_programs_restart_macos_lanes_with_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "profile.sb"
+    _fake_sandbox_exec(tmp_path, monkeypatch, f'printf "%s" "$2" >> {log}\nshift 2\nexec "$@"')
+    monkeypatch.setattr("forge.sandbox.supervisor.sys", SimpleNamespace(platform="darwin"))
+    with Sandbox(lanes=1, spare=0) as sb:
+        assert '(literal "/usr/bin/true")' not in log.read_text()
+        view = sb.with_programs(["/bin/sh"])
+        assert view.run(Job(ECHO, 7)).value == 7  # the lane restarted first
+    assert f'(literal "{os.path.realpath("/bin/sh")}")' in log.read_text()
 
 
 def test_a_failing_sandbox_exec_is_dropped_not_fatal(

@@ -1,8 +1,9 @@
 """What the seccomp filter refuses, by group, with syscall numbers for x86-64 and aarch64.
 
-A *profile* is a set of group names; :data:`DEFAULT_PROFILE` refuses every group. A future
-profile for domains that run declared executables can drop ``exec`` and keep the rest, so
-each group is one reason a candidate must not do something, not one syscall.
+A *profile* is a set of group names; :data:`DEFAULT_PROFILE` refuses every group;
+:data:`PROGRAMS_PROFILE`, for domains that run declared executables, drops ``process`` and
+``exec`` and keeps the rest, so each group is one reason a candidate must not do something,
+not one syscall.
 
 Besides the plain refusals, a few syscalls are allowed only with harmless arguments (see
 :mod:`forge.sandbox.seccomp`): ``clone`` for threads, signals to the child itself,
@@ -258,6 +259,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
 }
 DEFAULT_PROFILE = frozenset(GROUPS)
+PROGRAMS_PROFILE = DEFAULT_PROFILE - {"process", "exec"}
+"""For jobs that run a domain's declared programs (see forge.sandbox.profile)."""
 
 SIGNALS_TO_SELF = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 """Allowed only with our own pid (or 0, our process group) as the first argument."""

@@ -109,7 +109,7 @@ def test_hidden_cases_catch_a_design_that_fits_only_the_examples(domain, tasks, 
     "body",
     [
         "initial begin while (1) begin end end",  # never lets time advance
-        "reg r = 0; always #0 r = ~r;",  # zero-delay oscillator
+        "integer i; initial for (i = 0; i >= 0; i = i + 0) ;",  # a loop that never ends
     ],
 )
 def test_a_simulation_that_never_finishes_is_a_timeout(domain, tasks, sim, body):
