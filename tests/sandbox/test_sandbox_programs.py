@@ -157,3 +157,50 @@ def test_a_view_shares_the_lanes(sandbox: Sandbox) -> None:
     pids = set(sandbox.stats()["pids"])
     r = view.run(Job(EXEC, {"source": "import os\nresult = os.getppid()"}, Limits()))
     assert r.value in pids
+
+
+def test_a_runner_can_stop_its_own_subprocess_on_a_timeout(shell_host: Host) -> None:
+    """subprocess.run(timeout=...) kills the program by pid; where the profile lets it
+    (a lane uid as root, or Landlock's signal scope), that works and the job goes on."""
+    from forge.sandbox import landlock
+
+    if os.geteuid() != 0 and landlock.abi_version() < 6:
+        pytest.skip("signals by pid need Landlock ABI 6 here (as an ordinary user)")
+    source = (
+        "import subprocess\ntry:\n"
+        "    subprocess.run(['/bin/sh', '-c', 'while :; do :; done'], timeout=0.3)\n"
+        "except subprocess.TimeoutExpired:\n    result = 'stopped'\n"
+    )
+    r = shell_host.run(source, wall_s=5.0, cpu_s=5.0)
+    assert (r.status, r.value) == ("ok", "stopped")
+
+
+class _ShellDomain:
+    """Just enough of a domain for forge.verifiers: it declares /bin/sh and runs it."""
+
+    name = "shell-test"
+    executables = ("sh",)
+
+    def verify(self, task, artifact, sandbox):
+        from forge.types import Verdict
+
+        r = sandbox.run(Job(EXEC, {"source": sh(artifact)}))
+        return Verdict(
+            "passed" if r.ok and r.value[1] == "yes\n" else "failed", isolation=r.isolation
+        )
+
+
+def test_forge_hands_a_declaring_domain_the_profiled_view_and_stamps_verdicts(
+    sandbox: Sandbox,
+) -> None:
+    from forge.types import Task
+    from forge.verifiers import sandbox_for, verify_all
+
+    require(sandbox, "seccomp", "landlock")
+    domain, task = _ShellDomain(), Task("t", "shell-test", "say yes")
+    view = sandbox_for(domain, sandbox)
+    assert view.sandbox is sandbox and sandbox_for(domain, view) is view  # found once, reused
+    verdicts = verify_all(domain, [(task, "echo yes"), (task, "echo no")], sandbox)
+    assert [v.status for v in verdicts] == ["passed", "failed"]
+    assert all(v.extra["programs"] == [os.path.basename(SH)] for v in verdicts)
+    assert all("programs" in v.isolation for v in verdicts)

@@ -42,6 +42,7 @@ class Plan(NamedTuple):
     rules: tuple[str, ...] | None = None  # what children may read (None: computed on use)
     uid: int = NOBODY  # the uid the child drops to ("nobody" or "lane_uid" layer)
     nproc: int = 0  # RLIMIT_NPROC ("nproc" layer): 0 forbids new processes
+    own_signals: bool = False  # program profile: signals to any pid (confined otherwise)
 
 
 def base_layers() -> tuple[str, ...]:
@@ -172,7 +173,11 @@ def enter(
         applied.append("read_cap")
     _wire_fds(fds)
     programs = "programs" in plan.layers
-    if "seccomp" in plan.layers and _try(lambda: seccomp.install(os.getpid(), programs), strict):
+
+    def install() -> None:
+        seccomp.install(os.getpid(), programs, plan.own_signals)
+
+    if "seccomp" in plan.layers and _try(install, strict):
         applied.append("seccomp")
     return applied
 
@@ -221,14 +226,21 @@ def _program_plan(plan: Plan, processes: int) -> Plan:
     user namespace (or, without one, on top of the processes the user has now).
     """
     layers = [x for x in plan.layers if x != "nproc"]
+    # A runner may kill its own subprocesses by pid where nothing else can be reached:
+    # Landlock's signal scope (ABI 6), or a uid that only this job's processes have.
+    scoped = "landlock" in layers and landlock.abi_version() >= 6
     if os.geteuid() != 0:
         nproc = processes + procs.baseline(namespaces.in_own_user_namespace())
-        return plan._replace(layers=(*layers, "programs", "nproc"), uid=os.geteuid(), nproc=nproc)
+        layers += ["programs", "nproc"]
+        return plan._replace(
+            layers=tuple(layers), uid=os.geteuid(), nproc=nproc, own_signals=scoped
+        )
     if "nobody" not in layers:  # no uid to count under: no process limit, and it says so
-        return plan._replace(layers=(*layers, "programs"))
+        return plan._replace(layers=(*layers, "programs"), own_signals=scoped)
     layers[layers.index("nobody")] = "lane_uid"
     uid = LANE_UID_BASE + plan.lane_pid
-    return plan._replace(layers=(*layers, "programs", "nproc"), uid=uid, nproc=processes)
+    layers += ["programs", "nproc"]
+    return plan._replace(layers=tuple(layers), uid=uid, nproc=processes, own_signals=True)
 
 
 def _try(fn: Callable[[], object], strict: bool) -> bool:

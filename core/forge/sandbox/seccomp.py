@@ -95,9 +95,10 @@ def rules(
             (_RET, 0, 0, _EPERM),
             (_RET, 0, 0, _ALLOW),
         ]
-    if "other_processes" in profile:  # signals only to ourselves: our pid, or 0 (our group)
+    if "signals" in profile:  # signals only to ourselves: our pid, or 0 (our group)
         for name in table.SIGNALS_TO_SELF:
             out[nr(name)] = _only(0, (pid & 0xFFFFFFFF, 0))
+    if "other_processes" in profile:
         out[nr("fcntl")] = _refuse(1, table.REFUSED_FCNTL)
     if "other_processes" in profile or "metadata" in profile:
         out[nr("ioctl")] = _refuse(1, table.REFUSED_IOCTL)
@@ -161,21 +162,26 @@ def _tree(items: list[tuple[int, list[Insn]]]) -> list[Insn]:
 
 
 _MARK = 0x7EADBEEF
-_templates: dict[bool, bytes] = {}
+_templates: dict[tuple[bool, bool], bytes] = {}
 
 
 def prepare() -> None:
-    """Assemble both filters once (in the lane), so a child only patches in its pid."""
+    """Assemble the filters once (in the lane), so a child only patches in its pid."""
     if not _templates:
-        _templates[False] = build(_MARK)
-        _templates[True] = build(_MARK, profile=table.PROGRAMS_PROFILE)
+        _templates[(False, False)] = build(_MARK)
+        _templates[(True, False)] = build(_MARK, profile=table.PROGRAMS_PROFILE)
+        _templates[(True, True)] = build(_MARK, profile=table.PROGRAMS_PROFILE_OWN_SIGNALS)
 
 
-def install(pid: int, programs: bool = False) -> None:
-    """Install the filter (the program profile's with ``programs``) on the calling thread
-    (sets no_new_privs first); raise OSError."""
+def install(pid: int, programs: bool = False, own_signals: bool = False) -> None:
+    """Install the filter on the calling thread (sets no_new_privs first); raise OSError.
+
+    ``programs`` selects the program profile; ``own_signals`` (only with it) lets the child
+    signal any pid, for lanes where the uid or Landlock already confines signals to the
+    job's own processes.
+    """
     prepare()
-    code = _templates[programs].replace(
+    code = _templates[(programs, programs and own_signals)].replace(
         struct.pack("<I", _MARK), struct.pack("<I", pid & 0xFFFFFFFF)
     )
     buf = ctypes.create_string_buffer(code, len(code))

@@ -29,6 +29,12 @@ INSTALL = (
     "install Icarus Verilog (Debian/Ubuntu: apt-get install iverilog; Fedora: dnf install "
     "iverilog; macOS: brew install icarus-verilog)"
 )
+# One worked example (not one of the tasks) shows the answer format: a whole module, fenced.
+EXAMPLE_TASK = (
+    "Write a Verilog module `and2`: a 2-input AND gate: y is a AND b.\n"
+    "Ports: input a, input b, output y.\nExample 1: a=1 b=1 -> y=1"
+)
+EXAMPLE_ANSWER = "module and2(input a, input b, output y);\n  assign y = a & b;\nendmodule"
 _JOB_TO_VERDICT = {"timeout": "timeout", "memory": "memory", "output_limit": "output_limit"}
 
 
@@ -72,9 +78,12 @@ class VerilogDomain(Domain):
         return task_file.load(source)
 
     def build_prompt(self, task: Task) -> list[Message]:
-        """Return the system message and the task (module, ports, a few example cases)."""
+        """Return the system message, one worked example, and the task (module, ports, a
+        few example cases)."""
         return [
             {"role": "system", "content": self.system_prompt},
+            {"role": "user", "content": EXAMPLE_TASK},
+            {"role": "assistant", "content": self.format_artifact(EXAMPLE_ANSWER)},
             {"role": "user", "content": task.prompt},
         ]
 

@@ -197,7 +197,10 @@ def test_extract(domain, text, expected):
 
 
 def test_prompt_lists_ports_and_examples(domain, tasks):
-    prompt = domain.build_prompt(tasks["adder4"])[-1]["content"]
+    messages = domain.build_prompt(tasks["adder4"])
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[2]["content"].startswith("```verilog\nmodule and2(")
+    prompt = messages[-1]["content"]
     assert "Ports: input [3:0] a, input [3:0] b, output [4:0] sum." in prompt
     assert prompt.count("Example ") == 4
     assert "outputs are checked just after each rising edge" in domain.build_prompt(tasks["dff-reset"])[-1]["content"]
