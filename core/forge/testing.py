@@ -191,8 +191,9 @@ class DomainContract:
     def test_verifies_through_the_given_sandbox(
         self, forge_domain, forge_tasks, forge_domain_sandbox, monkeypatch
     ) -> None:
-        """A good answer is checked by jobs on the sandbox forge passes in, and the domain
-        starts no Sandbox of its own (that would double the lanes and skip forge's profile)."""
+        """Verification starts no Sandbox of its own (that would double the lanes and skip
+        forge's program profile); a domain that declares ``executables`` runs at least one
+        job on the sandbox forge passes in."""
         from forge.sandbox.supervisor import Sandbox
 
         started: list[Any] = []
@@ -204,18 +205,19 @@ class DomainContract:
 
         monkeypatch.setattr(Sandbox, "__init__", counting_init)
         watched = _Watched(forge_domain_sandbox)
-        task_id, text = self.good_answers[0]
-        forge_domain.verify(forge_tasks[task_id], forge_domain.extract(text), watched)
+        for task_id, text in [*self.good_answers, *self.bad_answers]:
+            forge_domain.verify(forge_tasks[task_id], forge_domain.extract(text), watched)
         for sandbox in started:
             sandbox.close()
         assert not started, (
             f"domain '{self.domain_name}' started a Sandbox of its own while verifying; "
             "run jobs on the sandbox verify() is given"
         )
-        assert watched.jobs, (
-            f"domain '{self.domain_name}' verified {task_id!r} without a job on the sandbox "
-            "it was given; run untrusted work with sandbox.run(Job(...))"
-        )
+        if forge_domain.executables:
+            assert watched.jobs, (
+                f"domain '{self.domain_name}' declares executables but verified its answers "
+                "without a job on the sandbox it was given; run them with sandbox.run(Job(...))"
+            )
 
 
 class _Watched:

@@ -33,12 +33,21 @@ class TestVerilogContract(DomainContract):
     domain_name = "verilog"
     min_tasks = 10
     good_answers = [
-        ("mux2", "```verilog\nmodule mux2(input a, b, sel, output y);\n  assign y = sel ? b : a;\nendmodule\n```"),
-        ("counter4", "Here it is:\n```verilog\n" + SATURATING.replace("&& count != 15", "") + "```"),
+        (
+            "mux2",
+            "```verilog\nmodule mux2(input a, b, sel, output y);\n  assign y = sel ? b : a;\nendmodule\n```",
+        ),
+        (
+            "counter4",
+            "Here it is:\n```verilog\n" + SATURATING.replace("&& count != 15", "") + "```",
+        ),
     ]
     bad_answers = [
         ("half-adder", HALF_ADDER_OR),  # wrong logic
-        ("mux2", "```verilog\nmodule mux2(input a, input b, output y);\nendmodule\n```"),  # a port missing
+        (
+            "mux2",
+            "```verilog\nmodule mux2(input a, input b, output y);\nendmodule\n```",
+        ),  # a port missing
         ("mux2", "```verilog\nmodule mux2(input a b sel, output y)\nendmodule\n```"),  # syntax
     ]
 
@@ -84,7 +93,9 @@ def test_every_reference_design_passes_every_case(domain, tasks, sim):
 def test_feedback_names_inputs_expected_and_got(domain, tasks, sim):
     verdict = domain.verify(tasks["half-adder"], HALF_ADDER_OR, sim)
     assert verdict.status == "failed" and (verdict.passed, verdict.total) == (3, 4)
-    assert domain.feedback(tasks["half-adder"], verdict) == "inputs a=1 b=1: expected sum=0 got sum=1"
+    assert (
+        domain.feedback(tasks["half-adder"], verdict) == "inputs a=1 b=1: expected sum=0 got sum=1"
+    )
 
 
 def test_sequential_feedback_names_the_cycle(domain, tasks, sim):
@@ -139,10 +150,16 @@ def test_finishing_early_is_reported_not_scored(domain, tasks, sim):
 
 
 def test_compile_errors_speak_of_the_design(domain, tasks, sim):
-    missing_port = domain.verify(tasks["half-adder"], "module half_adder(input a, input b, output sum);\nendmodule\n", sim)
+    missing_port = domain.verify(
+        tasks["half-adder"], "module half_adder(input a, input b, output sum);\nendmodule\n", sim
+    )
     assert missing_port.status == "error"
     assert missing_port.message.startswith("compile error:\nthe module has no port 'carry'")
-    syntax = domain.verify(tasks["mux2"], "module mux2(input a, input b, input sel, output y)\n  assign y = a;\nendmodule\n", sim)
+    syntax = domain.verify(
+        tasks["mux2"],
+        "module mux2(input a, input b, input sel, output y)\n  assign y = a;\nendmodule\n",
+        sim,
+    )
     assert syntax.message.startswith("compile error:\ndesign.v:2: syntax error")
     wrong_name = domain.verify(tasks["mux2"], "module mux(input a);\nendmodule\n", sim)
     assert "Unknown module type: mux2" in wrong_name.message
@@ -184,9 +201,15 @@ def test_verdicts_record_the_program_profile(domain, tasks, sim):
     ("text", "expected"),
     [
         ("```verilog\nmodule m; endmodule\n```", "module m; endmodule\n"),
-        ("Sure!\n```systemverilog\nmodule m(input a); endmodule\n```\nDone.", "module m(input a); endmodule\n"),
+        (
+            "Sure!\n```systemverilog\nmodule m(input a); endmodule\n```\nDone.",
+            "module m(input a); endmodule\n",
+        ),
         ("```\nmodule m; endmodule\n```", "module m; endmodule\n"),
-        ("module a; endmodule\ntext\nmodule b; endmodule", "module a; endmodule\n\nmodule b; endmodule\n"),
+        (
+            "module a; endmodule\ntext\nmodule b; endmodule",
+            "module a; endmodule\n\nmodule b; endmodule\n",
+        ),
         ("```python\nprint(1)\n```", None),
         ("I cannot do that.", None),
         ("```verilog\nmodule m;\n", None),  # no endmodule
@@ -203,7 +226,10 @@ def test_prompt_lists_ports_and_examples(domain, tasks):
     prompt = messages[-1]["content"]
     assert "Ports: input [3:0] a, input [3:0] b, output [4:0] sum." in prompt
     assert prompt.count("Example ") == 4
-    assert "outputs are checked just after each rising edge" in domain.build_prompt(tasks["dff-reset"])[-1]["content"]
+    assert (
+        "outputs are checked just after each rising edge"
+        in domain.build_prompt(tasks["dff-reset"])[-1]["content"]
+    )
 
 
 def test_task_file_errors_name_the_line(domain, tmp_path):
@@ -211,7 +237,9 @@ def test_task_file_errors_name_the_line(domain, tmp_path):
 
     path = tmp_path / "tasks.jsonl"
     good = '{"id": "a", "module": "m", "description": "d", "inputs": [["x", 1]], "outputs": [["y", 1]], "cases": [{"in": {"x": 0}, "out": {"y": 0}}]}'
-    path.write_text(good + "\n" + good.replace('"x": 0}, "out"', '"z": 0}, "out"').replace('"a"', '"b"') + "\n")
+    path.write_text(
+        good + "\n" + good.replace('"x": 0}, "out"', '"z": 0}, "out"').replace('"a"', '"b"') + "\n"
+    )
     with pytest.raises(TaskFormatError, match=r"tasks.jsonl:2: cases\[0\] needs 'in' with x"):
         domain.load_tasks(str(path))
     path.write_text(good.replace('"module": "m"', '"module": "m; evil"') + "\n")
@@ -224,5 +252,7 @@ def test_prerequisites_say_how_to_install(domain, monkeypatch):
 
     monkeypatch.setattr(programs, "_found", {"iverilog": None, "vvp": None})
     lines = VerilogDomain().prerequisites()
-    assert lines[0].startswith("the program 'iverilog' is not installed (not found on PATH); install Icarus Verilog")
+    assert lines[0].startswith(
+        "the program 'iverilog' is not installed (not found on PATH); install Icarus Verilog"
+    )
     assert "apt-get install iverilog" in lines[0] and "brew install icarus-verilog" in lines[0]
