@@ -197,16 +197,14 @@ class PluginManager:
 
     def unknown(self, kind: str, name: str, available: Iterable[str]) -> UnknownNameError:
         """Return the error for an unknown ``kind`` called ``name``, naming every plugin that
-        failed to load (the one called ``name`` first) and plugins FORGE_LOAD_PLUGINS left out,
-        since either may be why ``name`` is missing."""
+        failed to load (the one called ``name`` first), and the plugin called ``name`` if
+        FORGE_LOAD_PLUGINS leaves it out: either may be why ``name`` is missing."""
         failed = sorted(self.failures(), key=lambda p: (p.name != name, p.name))
         notes = [f"Plugin '{p.name}' was skipped: {p.error}" for p in failed]
         allowed = _allowed_names()
-        left_out = sorted(
-            {ep.name for ep in _entry_points()} - (allowed or set()) if allowed is not None else ()
-        )
-        if left_out:
-            notes.append(f"FORGE_LOAD_PLUGINS leaves out: {', '.join(left_out)}.")
+        if allowed is not None and name not in allowed:
+            if any(ep.name == name for ep in _entry_points()):
+                notes.append(f"Plugin '{name}' is installed but FORGE_LOAD_PLUGINS leaves it out.")
         return UnknownNameError(kind, name, available, extra_hint=" ".join(notes))
 
 

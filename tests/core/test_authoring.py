@@ -210,31 +210,51 @@ def test_a_run_warns_once_about_a_plugin_fault_and_goes_on(tmp_path) -> None:
 # ----- unknown names explained -----------------------------------------------------------------
 def test_unknown_domain_names_the_plugins_that_failed_to_load() -> None:
     pm = PluginManager()
-    pm.plugins["verilog"] = PluginInfo(
-        name="verilog",
-        module="forge_verilog.plugin",
-        error="failed to import forge_verilog.plugin: ModuleNotFoundError: No module named 'x'",
+    pm.plugins["simulator"] = PluginInfo(
+        name="simulator",
+        module="forge_simulator.plugin",
+        error="failed to import forge_simulator.plugin: ModuleNotFoundError: No module named 'x'",
     )
     with pytest.raises(Exception) as err:
-        pm.domain("verilog")
+        pm.domain("simulator")
     assert str(err.value) == (
-        "Unknown domain 'verilog'. Installed: none. Plugin 'verilog' was skipped: failed to "
-        "import forge_verilog.plugin: ModuleNotFoundError: No module named 'x'"
+        "Unknown domain 'simulator'. Installed: none. Plugin 'simulator' was skipped: failed to "
+        "import forge_simulator.plugin: ModuleNotFoundError: No module named 'x'"
     )
 
 
 def test_unknown_domain_in_the_cli_names_the_failed_plugin(capsys) -> None:
     manager = get_manager()
     manager.registry()
-    manager.plugins["verilog"] = PluginInfo(
-        name="verilog", module="forge_verilog.plugin", error="failed to import forge_verilog"
+    manager.plugins["simulator"] = PluginInfo(
+        name="simulator", module="forge_simulator.plugin", error="failed to import forge_simulator"
     )
     try:
-        for argv in (("tasks", "-d", "verilog"), ("run", "-d", "verilog", "--engine", "scripted")):
+        for argv in (
+            ("tasks", "-d", "simulator"),
+            ("run", "-d", "simulator", "--engine", "scripted"),
+        ):
             code, _, err = run_cli(capsys, *argv)
             assert code == 2
-            assert err.endswith("Plugin 'verilog' was skipped: failed to import forge_verilog\n"), (
-                err
-            )
+            assert err.endswith(
+                "Plugin 'simulator' was skipped: failed to import forge_simulator\n"
+            ), err
     finally:
-        manager.plugins.pop("verilog")
+        manager.plugins.pop("simulator")
+
+
+def test_a_plugin_left_out_by_forge_load_plugins_is_named(monkeypatch) -> None:
+    from importlib import metadata
+
+    fake = metadata.EntryPoint("simulator", "forge_simulator.plugin", "forge")
+    monkeypatch.setattr("forge.plugins._entry_points", lambda: [fake])
+    monkeypatch.setenv("FORGE_LOAD_PLUGINS", "code")
+    pm = PluginManager()
+    with pytest.raises(Exception) as err:
+        pm.domain("simulator")
+    assert str(err.value).endswith(
+        "Plugin 'simulator' is installed but FORGE_LOAD_PLUGINS leaves it out."
+    )
+    with pytest.raises(Exception) as err:
+        pm.domain("cod")
+    assert "FORGE_LOAD_PLUGINS" not in str(err.value)
