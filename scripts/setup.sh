@@ -48,6 +48,18 @@ if [ "$(uname -s)" = "Linux" ] && ! ldconfig -p 2>/dev/null | grep -q 'libopenbl
     echo "note: install OpenBLAS for ~30x faster CPU generation (Debian/Ubuntu: sudo apt-get install libopenblas0-pthread; Fedora: sudo dnf install openblas). 'forge doctor' checks it." >&2
   fi
 fi
+# Icarus Verilog (iverilog, vvp): the verilog example domain simulates with it, and its tests
+# run in CI (tests/plugins/test_plugin_example_verilog.py fails there if it is missing).
+if ! command -v iverilog >/dev/null || ! command -v vvp >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = "0" ]; then
+    echo "Installing Icarus Verilog (iverilog) for the verilog example domain..."
+    (apt-get install -y -qq iverilog >/dev/null 2>&1 ||
+      (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq iverilog >/dev/null 2>&1)) ||
+      echo "warning: could not install iverilog; the verilog example's tests will be skipped (CI=true: fail)." >&2
+  else
+    echo "note: the verilog example domain needs Icarus Verilog (Debian/Ubuntu: sudo apt-get install iverilog; Fedora: sudo dnf install iverilog; macOS: brew install icarus-verilog); its tests are skipped without it." >&2
+  fi
+fi
 # The llama.cpp engine (fast CPU generation): llama-cpp-python is source-only on PyPI, so
 # pip compiles it. Only what forge loads is built (libllama + the CPU backend: no server,
 # tools, examples, tests, multimodal library, common library, BLAS or curl), for a portable

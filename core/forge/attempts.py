@@ -88,7 +88,7 @@ def verify_and_store(
     by_id = {r.task.id: r.task for r in requests}
     verdicts = session.verify([(by_id[c.task_id], c.artifact) for c in candidates])
     attempts = [
-        Attempt(c, v, session.domain.score(v), session.feedback(by_id[c.task_id], v))
+        Attempt(c, v, session.score(v), session.feedback(by_id[c.task_id], v))
         for c, v in zip(candidates, verdicts, strict=True)
     ]
     session.store.commit_unit(phase, unit, [*stored_with, *attempts])
@@ -155,8 +155,10 @@ def load_attempts(store: RunStore, phase: str, tasks: Sequence[Task]) -> dict[st
 
 
 def safe_extract(domain: Domain, text: str) -> str | None:
-    """Return ``domain.extract(text)``; an exception (a domain bug) counts as no artifact."""
+    """Return ``domain.extract(text)``; an exception or a value that is not a str (a domain
+    bug, which the contract tests catch) counts as no artifact."""
     try:
-        return domain.extract(text)
+        artifact = domain.extract(text)
     except Exception:  # noqa: BLE001 - extraction failures are invalid verdicts, not crashes
         return None
+    return artifact if isinstance(artifact, str) else None

@@ -26,12 +26,34 @@ class Domain(abc.ABC):
         version: bump on any change to prompts, extraction or verification; recorded in runs.
         description: one line shown by ``forge domains``.
         system_prompt: optional system message put before every prompt.
+        executables: the programs ``verify`` runs in the sandbox (a simulator, a
+            compiler): names looked up on ``PATH`` once, or absolute paths. forge checks
+            they are installed (:meth:`prerequisites`) and lets the domain's sandboxed jobs
+            execute exactly these (see docs/sandboxing.md, "Domains that run programs").
     """
 
     name: ClassVar[str] = ""
     version: ClassVar[str] = "0"
     description: ClassVar[str] = ""
     system_prompt: ClassVar[str] = ""
+    executables: tuple[str, ...] = ()
+
+    # ----- readiness -----------------------------------------------------------------
+    def prerequisites(self) -> list[str]:
+        """Return what this machine lacks for this domain, one line each (empty: ready).
+
+        Called by ``forge doctor`` and before ``forge run``, ``forge eval`` and
+        ``forge verify`` start; any line stops them with one error saying what to install.
+        The default reports each of :attr:`executables` that is not installed; override it
+        (calling ``super().prerequisites()``) to add checks or an install hint.
+        """
+        from forge.programs import locate
+
+        return [
+            f"the program '{name}' is not installed (not found on PATH)"
+            for name in self.executables
+            if locate(name) is None
+        ]
 
     # ----- tasks -----------------------------------------------------------------
     @abc.abstractmethod
@@ -56,19 +78,7 @@ class Domain(abc.ABC):
         Called by the search for each elite that did not pass. The default shows the task,
         the previous attempt and :meth:`feedback`; override to phrase it for your domain.
         """
-        messages = self.build_prompt(task)
-        note = self.feedback(task, verdict, style)
-        messages = [
-            *messages[:-1],
-            {
-                "role": "user",
-                "content": (
-                    f"{messages[-1]['content']}\n\nA previous attempt:\n{self.format_artifact(artifact)}\n\n"
-                    f"It is not correct:\n{note}\n\nWrite a corrected version."
-                ),
-            },
-        ]
-        return messages
+        return repair_messages(self, task, artifact, self.feedback(task, verdict, style))
 
     def format_artifact(self, artifact: str) -> str:
         """Return ``artifact`` as it should appear in prompts and training targets (e.g. fenced)."""
@@ -113,6 +123,22 @@ class Domain(abc.ABC):
         if verdict.total == 0:
             return 1.0 if verdict.status == "passed" else 0.0
         return verdict.passed / verdict.total
+
+
+def repair_messages(domain: Domain, task: Task, artifact: str, note: str) -> list[Message]:
+    """Return the default repair request: the first prompt, the previous attempt, ``note``."""
+    messages = domain.build_prompt(task)
+    shown = domain.format_artifact(artifact)
+    return [
+        *messages[:-1],
+        {
+            "role": "user",
+            "content": (
+                f"{messages[-1]['content']}\n\nA previous attempt:\n{shown}\n\n"
+                f"It is not correct:\n{note}\n\nWrite a corrected version."
+            ),
+        },
+    ]
 
 
 def score_only_feedback(verdict: Verdict) -> str:

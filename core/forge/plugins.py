@@ -192,8 +192,20 @@ class PluginManager:
         """Return the registered domain ``name`` or raise :class:`UnknownNameError`."""
         domains = self.registry().domains
         if name not in domains:
-            raise UnknownNameError("domain", name, domains)
+            raise self.unknown("domain", name, domains)
         return domains[name]
+
+    def unknown(self, kind: str, name: str, available: Iterable[str]) -> UnknownNameError:
+        """Return the error for an unknown ``kind`` called ``name``, naming every plugin that
+        failed to load (the one called ``name`` first), and the plugin called ``name`` if
+        FORGE_LOAD_PLUGINS leaves it out: either may be why ``name`` is missing."""
+        failed = sorted(self.failures(), key=lambda p: (p.name != name, p.name))
+        notes = [f"Plugin '{p.name}' was skipped: {p.error}" for p in failed]
+        allowed = _allowed_names()
+        if allowed is not None and name not in allowed:
+            if any(ep.name == name for ep in _entry_points()):
+                notes.append(f"Plugin '{name}' is installed but FORGE_LOAD_PLUGINS leaves it out.")
+        return UnknownNameError(kind, name, available, extra_hint=" ".join(notes))
 
 
 class _Hashable:
@@ -401,6 +413,12 @@ def reset_manager() -> None:
 def get_domain(name: str) -> Domain:
     """Return the installed domain called ``name`` (raises UnknownNameError with a suggestion)."""
     return get_manager().domain(name)
+
+
+def domain_label(name: str) -> str:
+    """Return ``domain 'x' (plugin 'y')``, the way messages name a domain and its plugin."""
+    owner = owner_of_domain(name)
+    return f"domain '{name}'" + (f" (plugin '{owner}')" if owner else "")
 
 
 def owner_of_domain(name: str) -> str:

@@ -129,12 +129,21 @@ def _repr(value: Any, out: list[str], budget: list[int], depth: int) -> None:
     _put(piece, out, budget)
 
 
+_EMPTY: dict[type, str] = {list: "[]", tuple: "()", set: "set()", frozenset: "frozenset()"}
+_BRACKETS: dict[type, tuple[str, str]] = {
+    list: ("[", "]"),
+    tuple: ("(", ")"),
+    set: ("{", "}"),
+    frozenset: ("{", "}"),
+}
+
+
 def _sequence(value: Any, out: list[str], budget: list[int], depth: int) -> None:
-    kind = type(value)
+    kind: type = type(value)
     if not value:
-        _put({list: "[]", tuple: "()", set: "set()", frozenset: "frozenset()"}[kind], out, budget)
+        _put(_EMPTY[kind], out, budget)
         return
-    head, tail = {list: "[]", tuple: "()", set: "{}", frozenset: "{}"}[kind]
+    head, tail = _BRACKETS[kind]
     _put(("frozenset(" if kind is frozenset else "") + head, out, budget)
     for i, item in enumerate(value):
         if budget[0] <= 0:

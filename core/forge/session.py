@@ -84,13 +84,15 @@ class Session:
 
         ``plan`` defaults to :func:`forge.phases.plan` of ``config``; a resumed run keeps the
         plan it was started with. Everything that can fail on bad input (unknown domain,
-        engine, trainer or executor, a bad task source, a model that will not load) fails
-        before a fresh run's folder is created.
+        engine, trainer or executor, a domain whose prerequisites are missing, a bad task
+        source, a model that will not load) fails before a fresh run's folder is created.
         """
         from forge.plugins import get_manager
+        from forge.readiness import require_ready
 
         manager = get_manager()
         parts = _resolve_parts(manager, config)
+        require_ready(parts["domain"])  # a missing simulator stops here, before any phase
         parts.update(manager=manager, model_progress=model_progress)
         # The executor starts first: its sandbox is the one task loaders share (HumanEval
         # runs its canonical solutions there), so a process never runs two pools of lanes.
@@ -270,18 +272,40 @@ class Session:
                 bar.finish()
 
     def verify(self, items: Sequence[tuple[Task, str | None]]) -> list[Verdict]:
-        """Verify ``items`` through the executor (with the domain's extra verifiers)."""
-        return self.executor.submit(self.domain, items, self.verifiers).result()
+        """Verify ``items`` through the executor (with the domain's extra verifiers); a
+        domain that raised while verifying is warned about once, naming its plugin."""
+        verdicts = self.executor.submit(self.domain, items, self.verifiers).result()
+        for verdict in verdicts:
+            if "plugin_error" in verdict.extra:
+                self.warn_once("verify", f"{verdict.message} (the answer counts as an error)")
+        return verdicts
 
     def feedback(self, task: Task, verdict: Verdict) -> str:
         """Return the feedback a repair prompt shows, in the configured style."""
-        return self.domain.feedback(task, verdict, self.config.search.feedback)
+        from forge import plugin_calls
+
+        style = self.config.search.feedback
+        return plugin_calls.feedback(self.domain, task, verdict, style, self.warn_once)
+
+    def score(self, verdict: Verdict) -> float:
+        """Return the domain's score of ``verdict`` (forge's default if the domain's fails)."""
+        from forge import plugin_calls
+
+        return plugin_calls.score(self.domain, verdict, self.warn_once)
+
+    def warn_once(self, key: str, message: str) -> None:
+        """Print ``Warning: message`` the first time ``key`` is warned about in this session."""
+        if ("domain", key) not in self._warned:
+            self._warned.add(("domain", key))
+            self.echo(f"Warning: {message} (the run goes on; further errors not shown)")
 
     def repair_prompt(self, task: Task, attempt: Attempt) -> list[dict[str, str]]:
         """Return the domain's repair prompt for ``attempt``, in the configured feedback style."""
-        artifact = attempt.candidate.artifact or ""
-        return self.domain.repair_prompt(
-            task, artifact, attempt.verdict, self.config.search.feedback
+        from forge import plugin_calls
+
+        artifact, style = attempt.candidate.artifact or "", self.config.search.feedback
+        return plugin_calls.repair_prompt(
+            self.domain, task, artifact, attempt.verdict, style, self.warn_once
         )
 
     def fire(self, hook: str, **kwargs: Any) -> None:
@@ -325,10 +349,11 @@ def select_engine(engines: dict[str, type[Engine]], name: str) -> type[Engine]:
 
 
 def _select(table: dict[str, Any], name: str, what: str, where: str) -> Any:
-    from forge.errors import UnknownNameError, UsageError
+    from forge.errors import UsageError
+    from forge.plugins import get_manager
 
     if name not in table:
-        raise UnknownNameError(what, name, table, label="Installed")
+        raise get_manager().unknown(what, name, table)
     missing = table[name].missing()
     if missing:
         raise UsageError(f"The {what} '{name}' ({where}) cannot run here: {missing}")

@@ -73,10 +73,12 @@ def load_tasks(
     A path that exists goes to ``domain.load_tasks``; otherwise the name must be a task loader
     registered as ``"<domain>:<name>"``.
     """
-    if source is None:
-        return domain.load_tasks(None)
-    if Path(source).expanduser().exists():
-        return domain.load_tasks(str(Path(source).expanduser()))
+    from forge.plugin_calls import load_tasks as guarded
+    from forge.plugins import domain_label
+
+    if source is None or Path(source).expanduser().exists():
+        path = None if source is None else str(Path(source).expanduser())
+        return guarded(domain_label(domain.name), lambda: domain.load_tasks(path))
     registry = (manager or get_manager()).registry()
     loaders = registry.loaders
     source = _strip_domain(source, domain.name, registry.domains)
@@ -94,7 +96,9 @@ def load_tasks(
             label=f"Named sets for '{domain.name}'",
             extra_hint="(or pass a path to a task file)",
         )
-    return list(loaders[key](source))
+    owner = registry.loader_owner.get(key, "")
+    what = f"task loader '{key}'" + (f" (plugin '{owner}')" if owner else "")
+    return guarded(what, lambda: loaders[key](source))
 
 
 def _strip_domain(source: str, domain: str, domains: object) -> str:

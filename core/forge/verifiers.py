@@ -13,6 +13,7 @@ into ``failed``.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,30 @@ def combine(base: Verdict, extra: Verdict | None, verifier_name: str) -> Verdict
     )
 
 
+def sandbox_for(domain: Domain, sandbox: Any) -> Any:
+    """Return the sandbox ``domain.verify`` is given: ``sandbox`` itself, or for a domain that
+    declares ``executables``, a view of the same lanes whose jobs may run exactly those
+    programs (:meth:`forge.sandbox.Sandbox.with_programs`; paths from
+    :func:`forge.programs.locate`, so found once). A program that is not installed is left
+    out (``prerequisites`` reports it before a run starts)."""
+    from forge.programs import locate_all
+
+    names = tuple(getattr(domain, "executables", ()) or ())
+    if not names or not hasattr(sandbox, "with_programs"):
+        return sandbox
+    paths = tuple(locate_all(names).values())
+    current = getattr(sandbox, "profile", None)
+    if current is not None and current == _profile_of(paths, current.processes):
+        return sandbox
+    return sandbox.with_programs(paths)
+
+
+def _profile_of(paths: tuple[str, ...], processes: int) -> Any:
+    from forge.sandbox.profile import resolve
+
+    return resolve(paths, processes)
+
+
 def verify_all(
     domain: Domain,
     items: Sequence[tuple[Task, str | None]],
@@ -66,6 +91,7 @@ def verify_all(
     Items run on ``THREADS_PER_LANE`` threads per sandbox lane, so every lane stays busy;
     each item's extra verifiers run right after its own verification, on the same thread.
     """
+    sandbox = sandbox_for(domain, sandbox)
     if len(items) <= 1:
         return [verify_one(domain, t, a, sandbox, verifiers) for t, a in items]
     workers = max(1, int(getattr(sandbox, "lanes", 1) or 1) * THREADS_PER_LANE)
@@ -86,6 +112,7 @@ def verify_one(
 
     The result is safe to store and print (:func:`forge.sanitize.verdict`).
     """
+    sandbox = sandbox_for(domain, sandbox)
     try:
         verdict = domain.verify(task, artifact, sandbox)
         if not isinstance(verdict, Verdict):
@@ -93,6 +120,10 @@ def verify_one(
         verdict = sanitize.verdict(verdict)
     except Exception as exc:  # noqa: BLE001 - a plugin's bug is a verdict, never a crash
         return _plugin_error(domain, exc)
+    profile = getattr(sandbox, "profile", None)
+    if profile is not None:  # every verdict says which programs its jobs could run
+        programs = [os.path.basename(p) for p in profile.executables]
+        verdict = dataclasses.replace(verdict, extra={**dict(verdict.extra), "programs": programs})
     if artifact is None:
         return verdict
     for verifier in verifiers:
@@ -103,12 +134,14 @@ def verify_one(
 
 def _plugin_error(domain: Domain, exc: Exception) -> Verdict:
     """Return the ``error`` verdict for a domain whose verify() raised, naming its plugin."""
-    from forge.plugins import owner_of_domain
+    from forge.plugins import domain_label, owner_of_domain
 
-    owner = owner_of_domain(domain.name)
-    who = f"domain '{domain.name}'" + (f" (plugin '{owner}')" if owner else "")
-    message = f"{who} failed while verifying: {type(exc).__name__}: {_said(exc)}"
-    return Verdict(status="error", message=sanitize.text(message, sanitize.MESSAGE_CHARS))
+    message = f"{domain_label(domain.name)} failed while verifying: {type(exc).__name__}: {_said(exc)}"
+    return Verdict(
+        status="error",
+        message=sanitize.text(message, sanitize.MESSAGE_CHARS),
+        extra={"plugin_error": owner_of_domain(domain.name) or domain.name},
+    )
 
 
 def _said(exc: BaseException) -> str:

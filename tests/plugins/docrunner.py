@@ -5,6 +5,9 @@ Markers (HTML comments on the line before a fenced block) say what a block is:
 - ``<!-- file: PATH -->``: write the block to PATH (relative to the page's work folder).
 - ``<!-- output -->``: the block is the output of the block before it; it must match.
 - ``<!-- no-test: REASON -->``: not run (rare; the reason is required).
+- ``<!-- exact -->`` before a ``console`` block: each command's output must be exactly the
+  lines shown, in order (blank lines aside; ``...`` inside a line still stands for any text,
+  such as column padding or a duration), so a sample cannot silently show less than it prints.
 
 Unmarked blocks: ``python`` runs in a fresh interpreter of the page's venv (each block
 stands alone) and must exit 0; ``console`` runs each ``$ command`` with bash and checks
@@ -32,7 +35,7 @@ except ModuleNotFoundError:  # Python 3.10: TOML samples are still used by pip w
 _FENCE = re.compile(
     r"^(?P<fence>`{3,})(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.M | re.S
 )
-_MARKER = re.compile(r"^<!--\s*(?P<kind>file|output|no-test)\s*:?\s*(?P<arg>.*?)\s*-->$")
+_MARKER = re.compile(r"^<!--\s*(?P<kind>file|output|no-test|exact)\s*:?\s*(?P<arg>.*?)\s*-->$")
 
 
 @dataclass
@@ -72,6 +75,23 @@ def matches(expected: str, output: str) -> str | None:
         frags = [" ".join(f.split()) for f in raw.split("...") if f.strip()]
         if frags and not any(_in_order(frags, ln) for ln in lines):
             return raw
+    return None
+
+
+def matches_exactly(expected: str, output: str) -> str | None:
+    """Return None when the non-blank lines of ``output`` match those of ``expected`` one to
+    one, in order (``...`` inside a line matches any text); else a description of the first
+    difference."""
+    want = [ln for ln in expected.splitlines() if ln.strip()]
+    got = [" ".join(ln.split()) for ln in output.splitlines() if ln.strip()]
+    for i, raw in enumerate(want):
+        if i >= len(got):
+            return f"missing line {raw!r}"
+        pattern = ".*".join(re.escape(" ".join(f.split())) for f in raw.split("..."))
+        if not re.fullmatch(pattern, got[i]):
+            return f"line {i + 1} is {got[i]!r}, not {raw!r}"
+    if len(got) > len(want):
+        return f"extra line {got[len(want)]!r} not shown in the docs"
     return None
 
 
@@ -125,7 +145,7 @@ def run_page(page: Path, workdir: Path, python: Path, env: dict[str, str]) -> in
             last_output = proc.stdout + proc.stderr
             assert proc.returncode == 0, f"{where}: python block failed:\n{last_output}"
         elif block.lang == "console":
-            last_output = _console(block.body, workdir, env, where)
+            last_output = _console(block.body, workdir, env, where, block.marker == "exact")
         elif block.lang in ("toml", "json", "yaml"):
             _parse(block.lang, block.body, where)
         else:
@@ -134,12 +154,16 @@ def run_page(page: Path, workdir: Path, python: Path, env: dict[str, str]) -> in
     return done
 
 
-def _console(body: str, workdir: Path, env: dict[str, str], where: str) -> str:
+def _console(body: str, workdir: Path, env: dict[str, str], where: str, exact: bool) -> str:
     output = ""
     for cmd, expected in console_steps(body):
         proc = _run(["bash", "-c", cmd], workdir, env)
         output = proc.stdout + proc.stderr
-        if expected.strip():
+        if exact:
+            wrong = matches_exactly(expected, output)
+            assert wrong is None, f"{where}: `{cmd}`: {wrong}; the output was:\n{output}"
+            assert expected.strip() or proc.returncode == 0, f"{where}: `{cmd}` failed"
+        elif expected.strip():
             missing = matches(expected, output)
             assert missing is None, f"{where}: `{cmd}`: line {missing!r} not in:\n{output}"
         else:

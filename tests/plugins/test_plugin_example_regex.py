@@ -77,7 +77,7 @@ def test_the_plugins_own_tests_pass(regex_venv):
         "pytest", "-q", "-p", "no:cacheprovider", cwd=REPO / "examples" / "forge-regex"
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "24 passed" in proc.stdout
+    assert "26 passed" in proc.stdout
 
 
 def test_plain_forge_does_not_have_it(fresh_venv):

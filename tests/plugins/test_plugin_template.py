@@ -31,7 +31,7 @@ def test_render_installs_registers_and_passes_its_own_tests(tmp_path, fresh_venv
     assert verify.returncode == 1 and "expected 385, got 55" in verify.stdout
     tests = venv.run("pytest", "-q", "-p", "no:cacheprovider", cwd=plugin)
     assert tests.returncode == 0, tests.stdout[-3000:]
-    assert "9 passed" in tests.stdout
+    assert "11 passed" in tests.stdout
 
 
 def test_rendered_code_is_lint_clean(tmp_path):

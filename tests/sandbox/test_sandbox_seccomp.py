@@ -115,7 +115,7 @@ def test_foreign_architectures_and_x32_are_refused() -> None:
 
 
 def test_fork_exec_sockets_and_metadata_are_in_the_deny_list() -> None:
-    names = {name for group in table.DEFAULT_PROFILE for name in table.GROUPS[group]}
+    names = {name for group in table.DEFAULT_PROFILE for name in table.GROUPS.get(group, ())}
     assert {
         "fork",
         "vfork",
@@ -135,3 +135,29 @@ def test_fork_exec_sockets_and_metadata_are_in_the_deny_list() -> None:
         "setxattr",
         "fremovexattr",
     } <= names
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_the_program_profile_allows_processes_but_no_namespaces(machine: str) -> None:
+    arch = seccomp._ARCH[machine]
+    prog = seccomp.build(PID, machine, table.PROGRAMS_PROFILE)
+    nr = lambda name: table.number(name, machine)  # noqa: E731
+    assert run_filter(prog, nr("execve"), arch) == ALLOW
+    assert run_filter(prog, nr("clone"), arch, 17) == ALLOW  # fork: SIGCHLD only
+    assert run_filter(prog, nr("clone"), arch, 0x10000000 | 17) == EPERM  # CLONE_NEWUSER
+    assert run_filter(prog, nr("clone"), arch, 0x40000000 | 17) == EPERM  # CLONE_NEWNET
+    assert run_filter(prog, nr("clone3"), arch) == ENOSYS
+    for refused in (
+        "socket",
+        "ptrace",
+        "mount",
+        "unshare",
+        "setrlimit",
+        "chmod" if machine == "x86_64" else "fchmodat",
+    ):
+        assert run_filter(prog, nr(refused), arch) == EPERM, refused
+    assert run_filter(prog, nr("kill"), arch, PID + 1, 9) == EPERM  # signals: still only itself
+    assert run_filter(prog, nr("kill"), arch, 0, 9) == ALLOW
+    scoped = seccomp.build(PID, machine, table.PROGRAMS_PROFILE_OWN_SIGNALS)
+    assert run_filter(scoped, nr("kill"), arch, PID + 1, 9) == ALLOW  # uid/Landlock confine it
+    assert run_filter(scoped, nr("socket"), arch) == EPERM

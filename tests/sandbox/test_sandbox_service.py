@@ -119,6 +119,28 @@ def test_disabled_layers_are_not_claimed() -> None:
     assert r.isolation == sb.isolation
 
 
+def test_unknown_layer_names_are_refused_in_one_line(monkeypatch) -> None:
+    from forge.errors import UnknownNameError
+    from forge.sandbox.supervisor import LAYERS
+
+    with pytest.raises(UnknownNameError) as err:
+        Sandbox(lanes=1, disable=("seccomp", "bogus"))
+    assert err.value.one_line() == (
+        f"Unknown sandbox layer 'bogus'. Sandbox(disable=...) takes: {', '.join(sorted(LAYERS))}"
+    )
+    monkeypatch.setenv("FORGE_SANDBOX_DISABLE", "landlock,seccmp")
+    with pytest.raises(UnknownNameError) as err:
+        Sandbox(lanes=1)
+    assert err.value.one_line().startswith(
+        "Unknown sandbox layer 'seccmp'. Did you mean 'seccomp'? FORGE_SANDBOX_DISABLE takes: "
+    )
+
+
+def test_one_layer_name_as_a_string_is_one_name() -> None:
+    with Sandbox(lanes=1, spare=0, disable="tmpfs") as sb:  # type: ignore[arg-type]
+        assert sb.disabled == ("tmpfs",) and "tmpfs" not in sb.isolation
+
+
 def test_get_sandbox_is_shared() -> None:
     assert get_sandbox() is get_sandbox()
     assert get_sandbox().run(Job(ECHO, "hi")).value == "hi"
@@ -302,6 +324,20 @@ def test_lanes_start_under_sandbox_exec_where_it_exists(
     profiles = log.read_text()
     assert "(deny network*)" in profiles
     assert all(f'(subpath "{root}")' in profiles for root in roots)
+    assert "(deny process-exec*)" in profiles  # only Python itself, and declared programs
+
+
+def test_declared_programs_restart_macos_lanes_with_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "profile.sb"
+    _fake_sandbox_exec(tmp_path, monkeypatch, f'printf "%s" "$2" >> {log}\nshift 2\nexec "$@"')
+    monkeypatch.setattr("forge.sandbox.supervisor.sys", SimpleNamespace(platform="darwin"))
+    with Sandbox(lanes=1, spare=0) as sb:
+        assert '(literal "/usr/bin/true")' not in log.read_text()
+        view = sb.with_programs(["/bin/sh"])
+        assert view.run(Job(ECHO, 7)).value == 7  # the lane restarted first
+    assert f'(literal "{os.path.realpath("/bin/sh")}")' in log.read_text()
 
 
 def test_a_failing_sandbox_exec_is_dropped_not_fatal(

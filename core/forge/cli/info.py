@@ -73,7 +73,8 @@ def plugins_cmd() -> None:
 @click.command("doctor")
 @click.option("--no-bench", is_flag=True, help="Skip the matmul speed measurement.")
 def doctor_cmd(no_bench: bool) -> None:
-    """Say what forge sees: Python, platform, MLX device and BLAS speed, sandbox layers, plugins."""
+    """Say what forge sees: Python, platform, MLX device and BLAS speed, sandbox layers, whether
+    each domain is ready (its prerequisites), plugins."""
     lines: list[tuple[str, str]] = [
         ("python", f"{sys.version.split()[0]} ({sys.executable})"),
         ("platform", f"{platform.system()} {platform.release()} {platform.machine()}"),
@@ -81,6 +82,7 @@ def doctor_cmd(no_bench: bool) -> None:
     lines += _model_lines(no_bench)
     lines += _engine_lines()
     lines += _sandbox_lines()
+    lines += _domain_lines()
     manager = get_manager()
     reg = manager.registry()
     ok = [
@@ -120,6 +122,17 @@ def _engine_lines() -> list[tuple[str, str]]:
         lines.append(("engine auto", f"picks {select_engine(engines, 'auto').name}"))
     except ForgeError as exc:
         lines.append(("engine auto", exc.one_line()))
+    return lines
+
+
+def _domain_lines() -> list[tuple[str, str]]:
+    """One line per installed domain: ready, or what it still needs (``Domain.prerequisites``)."""
+    from forge.readiness import problems
+
+    lines = []
+    for name, domain in sorted(get_manager().registry().domains.items()):
+        found = problems(domain)
+        lines.append((f"domain {name}", f"not ready: {'; '.join(found)}" if found else "ready"))
     return lines
 
 

@@ -92,13 +92,13 @@ def new_plugin_cmd(name: str, parent: Path) -> None:
 
     \b
     Then:
-      cd forge-NAME && pip install -e . && pytest
+      cd forge-NAME && pip install -e '.[test]' && pytest
       forge domains    lists NAME
     """
     dest = render(name, parent)
     values = template_values(name)
     click.echo(f"Created {dest}/ (plugin '{values['name']}', package {values['package']}).")
-    click.echo(f"Next: cd {dest} && pip install -e . && pytest")
+    click.echo(f"Next: cd {dest} && pip install -e '.[test]' && pytest")
 
 
 COMMANDS = [new_plugin_cmd]

@@ -92,17 +92,23 @@ def verify_cmd(
 
     Exit status: 0 when every case passed, 1 when not, 2 on bad usage or bad input.
     """
+    from forge import plugin_calls
+    from forge.attempts import safe_extract
+    from forge.readiness import require_ready
     from forge.sandbox import Sandbox
     from forge.verifiers import verify_all
 
     domain = get_domain(domain_name)
+    require_ready(domain)
     task = find_task(resolve_tasks(domain, tasks_source), task_id, tasks_source)
     text = read_candidate(candidate)
-    artifact = domain.extract(text)
+    artifact = safe_extract(domain, text)
     verifiers = get_manager().registry().verifiers.get(domain.name, [])
     with Sandbox() as sandbox:
         verdict = verify_all(domain, [(task, artifact)], sandbox, verifiers)[0]
-    feedback = domain.feedback(task, verdict)
+    if "plugin_error" in verdict.extra:
+        click.echo(f"Warning: {verdict.message}", err=True)
+    feedback = plugin_calls.feedback(domain, task, verdict, "specific", _warn)
     if as_json:
         click.echo(json.dumps(_verdict_json(task.id, domain, verdict, feedback)))
     else:
@@ -110,7 +116,13 @@ def verify_cmd(
     raise SystemExit(0 if verdict.status == "passed" else 1)
 
 
+def _warn(key: str, message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
 def _verdict_json(task_id: str, domain, verdict: Verdict, feedback: str) -> dict:
+    from forge import plugin_calls
+
     d = verdict.to_dict()
     hp, ht = (sum(c.passed for c in verdict.hidden), len(verdict.hidden))
     return {
@@ -122,7 +134,7 @@ def _verdict_json(task_id: str, domain, verdict: Verdict, feedback: str) -> dict
         "total": verdict.total,
         "hidden_passed": hp,
         "hidden_total": ht,
-        "score": domain.score(verdict),
+        "score": plugin_calls.score(domain, verdict, _warn),
         "feedback": feedback,
         "message": verdict.message,
         "cases": d["cases"],

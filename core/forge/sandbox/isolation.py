@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from forge.sandbox import descriptors, landlock, namespaces, probe, seccomp, syscalls
+from forge.sandbox import descriptors, landlock, namespaces, probe, procs, seccomp, syscalls
 
 LINUX = sys.platform.startswith("linux")
 MACOS = sys.platform == "darwin"
@@ -28,6 +28,9 @@ OPTIONAL = ("nobody", "landlock", "caps", "seccomp")
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_KEEPCAPS = 8
 CAP_DAC_READ_SEARCH = 2
+LANE_UID_BASE = 0x70000000
+"""As root, a program-profile child runs as ``LANE_UID_BASE + lane pid``: a uid of its own
+(1879048192 and up: the range systemd leaves unused), so ``RLIMIT_NPROC`` counts only it."""
 
 
 class Plan(NamedTuple):
@@ -37,6 +40,9 @@ class Plan(NamedTuple):
     ruleset_fd: int = -1
     lane_pid: int = 0
     rules: tuple[str, ...] | None = None  # what children may read (None: computed on use)
+    uid: int = NOBODY  # the uid the child drops to ("nobody" or "lane_uid" layer)
+    nproc: int = 0  # RLIMIT_NPROC ("nproc" layer): 0 forbids new processes
+    own_signals: bool = False  # program profile: signals to any pid (confined otherwise)
 
 
 def base_layers() -> tuple[str, ...]:
@@ -128,8 +134,8 @@ def _available(layer: str) -> bool:
 def prepare_scratch(plan: Plan, scratch: str) -> None:
     """Make a job's fresh scratch folder usable by the child the plan will create."""
     os.chmod(scratch, 0o700)
-    if "nobody" in plan.layers:
-        os.chown(scratch, NOBODY, NOBODY)
+    if "nobody" in plan.layers or "lane_uid" in plan.layers:
+        os.chown(scratch, plan.uid, plan.uid)
 
 
 def enter(
@@ -156,15 +162,22 @@ def enter(
     _set_rlimits(plan, limits)
     keep = (CAP_DAC_READ_SEARCH,) if {"read_cap", "caps"} <= set(plan.layers) else ()
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("nobody", lambda: _drop_to_nobody(bool(keep))),
+        ("nobody", lambda: _drop_to(plan.uid, bool(keep))),
+        ("lane_uid", lambda: _drop_to(plan.uid, bool(keep))),
         ("landlock", lambda: _landlock(plan, limits, scratch)),
         ("caps", lambda: syscalls.drop_capabilities(keep)),
     ]
     applied = [name for name, fn in steps if name in plan.layers and _try(fn, strict)]
-    if keep and "nobody" in applied and "caps" in applied:
+    dropped = "nobody" in applied or "lane_uid" in applied
+    if keep and dropped and "caps" in applied:
         applied.append("read_cap")
     _wire_fds(fds)
-    if "seccomp" in plan.layers and _try(lambda: seccomp.install(os.getpid()), strict):
+    programs = "programs" in plan.layers
+
+    def install() -> None:
+        seccomp.install(os.getpid(), programs, plan.own_signals)
+
+    if "seccomp" in plan.layers and _try(install, strict):
         applied.append("seccomp")
     return applied
 
@@ -174,20 +187,60 @@ def _landlock(plan: Plan, limits: dict[str, Any], scratch: str) -> None:
     landlock.restrict_self(plan.ruleset_fd)
 
 
-def job_plan(plan: Plan, read_paths: tuple[str, ...], cache: dict[Any, int], root: str) -> Plan:
-    """Return ``plan`` with a ruleset that also grants ``read_paths`` (built once per set).
+def job_plan(
+    plan: Plan,
+    read_paths: tuple[str, ...],
+    programs: dict[str, Any] | None,
+    cache: dict[Any, int],
+    root: str,
+) -> Plan:
+    """Return ``plan`` for one job: a ruleset that also grants ``read_paths`` and, under the
+    program profile (``programs``, from :meth:`ProgramProfile.to_wire`), executing exactly
+    its programs, with the child under a uid of this lane and a process limit.
 
-    Runs in the lane before the fork. ``cache`` maps path sets to ruleset fds; raises
-    OSError when a path cannot be opened.
+    Runs in the lane before the fork. ``cache`` maps rule sets to ruleset fds (built once
+    per set); raises OSError when a path cannot be opened.
     """
-    if not read_paths or "landlock" not in plan.layers:
+    execute: tuple[str, ...] = ()
+    if programs:
+        plan = _program_plan(plan, int(programs["processes"]))
+        execute = tuple(str(p) for p in programs["execute"])
+        read_paths = (*read_paths, *(str(p) for p in programs["read"]))
+    if not (read_paths or execute) or "landlock" not in plan.layers:
         return plan
-    if read_paths not in cache:
+    key = (read_paths, execute)
+    if key not in cache:
         if len(cache) >= 32:
             os.close(cache.pop(next(iter(cache))))
         abi = landlock.abi_version()
-        cache[read_paths] = landlock.build_ruleset(abi, root, read_paths, plan.rules)
-    return plan._replace(ruleset_fd=cache[read_paths])
+        cache[key] = landlock.build_ruleset(abi, root, read_paths, plan.rules, execute)
+    return plan._replace(ruleset_fd=cache[key])
+
+
+def _program_plan(plan: Plan, processes: int) -> Plan:
+    """The lane's plan with the program profile: exec and fork allowed by seccomp, and the
+    child with all it starts under one uid of this lane, so RLIMIT_NPROC bounds them.
+
+    As root that uid is ``LANE_UID_BASE + lane pid`` (where dropping privileges works at
+    all: the ``nobody`` layer); otherwise it is the user's own, counted within the lane's
+    user namespace (or, without one, on top of the processes the user has now).
+    """
+    layers = [x for x in plan.layers if x != "nproc"]
+    # A runner may kill its own subprocesses by pid where nothing else can be reached:
+    # Landlock's signal scope (ABI 6), or a uid that only this job's processes have.
+    scoped = "landlock" in layers and landlock.abi_version() >= 6
+    if os.geteuid() != 0:
+        nproc = processes + procs.baseline(namespaces.in_own_user_namespace())
+        layers += ["programs", "nproc"]
+        return plan._replace(
+            layers=tuple(layers), uid=os.geteuid(), nproc=nproc, own_signals=scoped
+        )
+    if "nobody" not in layers:  # no uid to count under: no process limit, and it says so
+        return plan._replace(layers=(*layers, "programs"), own_signals=scoped)
+    layers[layers.index("nobody")] = "lane_uid"
+    uid = LANE_UID_BASE + plan.lane_pid
+    layers += ["programs", "nproc"]
+    return plan._replace(layers=tuple(layers), uid=uid, nproc=processes, own_signals=True)
 
 
 def _try(fn: Callable[[], object], strict: bool) -> bool:
@@ -200,12 +253,12 @@ def _try(fn: Callable[[], object], strict: bool) -> bool:
     return True
 
 
-def _drop_to_nobody(keep_caps: bool = False) -> None:
+def _drop_to(uid: int, keep_caps: bool = False) -> None:
     os.setgroups([])
     if keep_caps:  # the permitted set survives setresuid; the caps step trims it
         syscalls.prctl(PR_SET_KEEPCAPS, 1)
-    os.setresgid(NOBODY, NOBODY, NOBODY)
-    os.setresuid(NOBODY, NOBODY, NOBODY)
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
 
 
 def _wire_fds(fds: tuple[int, int, int, int]) -> None:
@@ -226,7 +279,7 @@ def _set_rlimits(plan: Plan, limits: dict[str, Any]) -> None:
     if "rlimit_as" in plan.layers:
         _limit(resource.RLIMIT_AS, int(limits["memory_mb"]) << 20)
     if "nproc" in plan.layers:
-        _limit(resource.RLIMIT_NPROC, 0)
+        _limit(resource.RLIMIT_NPROC, plan.nproc)
 
 
 def _limit(which: int, soft: int, hard: int | None = None) -> None:

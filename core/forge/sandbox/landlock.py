@@ -3,7 +3,9 @@
 The lane builds one ruleset when it starts (read-only: code and system libraries as listed
 by :mod:`forge.sandbox.readable`, never data files shipped in packages, plus
 ``Limits.read_paths``; read-write: the lane's scratch root) and every child calls
-``landlock_restrict_self`` on it. From ABI 4 the ruleset also denies TCP bind and
+``landlock_restrict_self`` on it. Reading never includes the right to execute: only a job
+under the program profile (:mod:`forge.sandbox.profile`) may execute, and only the files
+it declared and their loaders. From ABI 4 the ruleset also denies TCP bind and
 connect; from ABI 6 it scopes abstract UNIX sockets and signals to the child's own domain.
 Landlock also stops a sandboxed process from ptracing (or reading ``/proc/<pid>/mem`` of)
 anything outside its domain.
@@ -17,7 +19,8 @@ import struct
 
 from forge.sandbox import syscalls
 
-_READ = (1 << 0) | (1 << 2) | (1 << 3)  # EXECUTE, READ_FILE, READ_DIR
+_EXECUTE = 1 << 0
+_READ = (1 << 2) | (1 << 3)  # READ_FILE, READ_DIR (never EXECUTE)
 _LIST = 1 << 3  # READ_DIR only: names, not contents
 LIST = "list:"  # a rule prefix (forge.sandbox.readable.LIST)
 _FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
@@ -44,8 +47,10 @@ def build_ruleset(
     scratch_root: str,
     extra_read: tuple[str, ...] = (),
     rules: tuple[str, ...] | None = None,
+    execute: tuple[str, ...] = (),
 ) -> int:
-    """Return a Landlock ruleset fd: read ``rules`` and ``extra_read``, read-write scratch.
+    """Return a Landlock ruleset fd: read ``rules`` and ``extra_read``, read-write scratch,
+    and read and execute the files in ``execute`` (the program profile's programs).
 
     ``rules`` default to :func:`forge.sandbox.readable.read_rules` (code and system
     libraries, never package data). A path that vanished since it was listed is skipped.
@@ -69,6 +74,8 @@ def build_ruleset(
             _allow(fd, path, access & fs, missing_ok=True)
         for path in extra_read:
             _allow(fd, path, _READ & fs)
+        for path in execute:
+            _allow(fd, path, (_READ | _EXECUTE) & fs)
         _allow(fd, "/dev/null", ((1 << 1) | (1 << 2)) & fs)
         _allow(fd, scratch_root, fs)
     except BaseException:

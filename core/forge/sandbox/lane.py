@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from forge.sandbox import child, descriptors, isolation, protocol
+from forge.sandbox import child, descriptors, isolation, procs, protocol
 from forge.sandbox.watch import watch
 
 
@@ -97,13 +97,16 @@ class Lane:
             return
         limits = header["limits"]
         read_paths = tuple(str(p) for p in limits.get("read_paths") or ())
+        programs = header.get("programs")
         try:
-            plan = isolation.job_plan(self.plan, read_paths, self.rulesets, self.scratch_root)
+            plan = isolation.job_plan(
+                self.plan, read_paths, programs, self.rulesets, self.scratch_root
+            )
         except OSError as exc:
             self.send({"type": "done", "setup_error": f"sandbox setup failed: {exc}"})
             return
         try:
-            scratch = self.new_scratch()
+            scratch = self.new_scratch(plan)
         except OSError as exc:
             raise ScratchLost(f"cannot make a scratch folder: {exc}") from exc
         descriptors.reset_pipes(self.output_fds, self.pipe_size)
@@ -118,14 +121,20 @@ class Lane:
         os.write(self.pid_fd, struct.pack("<q", pid))  # read only if the child must be killed
         killed = watch(pid, limits, self.plan)
         facts = reap(pid)
+        if "lane_uid" in plan.layers:
+            procs.kill_uid(plan.uid)  # whatever of the job's processes is left, in one sweep
+            kill_strays()
         try:
             sweep(self.scratch_root)
         except OSError as exc:  # the job's folder vanished while it ran: it must run again
             raise ScratchLost(f"the scratch folder vanished during the job: {exc}") from exc
-        self.send({"type": "done", **facts, "killed": killed})
+        report = {"type": "done", **facts, "killed": killed}
+        if programs:
+            report["isolation"] = list(plan.layers)  # this job's layers differ from the lane's
+        self.send(report)
 
-    def new_scratch(self) -> str:
-        """Create and return a fresh, empty scratch folder for the next job."""
+    def new_scratch(self, plan: isolation.Plan) -> str:
+        """Create and return a fresh, empty scratch folder for the next job (run by ``plan``)."""
         while True:
             self.jobs += 1
             scratch = os.path.join(self.scratch_root, f"job-{self.jobs}")
@@ -133,7 +142,7 @@ class Lane:
                 os.mkdir(scratch, 0o700)
             except FileExistsError:  # something the sweep could not remove: skip the name
                 continue
-            isolation.prepare_scratch(self.plan, scratch)
+            isolation.prepare_scratch(plan, scratch)
             return scratch
 
 

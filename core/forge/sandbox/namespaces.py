@@ -12,6 +12,7 @@ import os
 from forge.sandbox import syscalls
 
 SCRATCH_TMPFS = "size=64m,nr_inodes=4096,mode=0711"
+_userns = False
 
 
 def enter_lane_namespaces(scratch_root: str, disable: tuple[str, ...] = ()) -> list[str]:
@@ -41,9 +42,17 @@ def _unshare(flags: int) -> bool:
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
-        return True
     except OSError:
         return False
+    global _userns
+    _userns = True
+    return True
+
+
+def in_own_user_namespace() -> bool:
+    """True when this lane entered a user namespace of its own (an ordinary user's lane):
+    process counts (RLIMIT_NPROC) then cover only the lane and its children."""
+    return _userns
 
 
 def _write(path: str, text: str) -> None:

@@ -11,6 +11,11 @@ or escape RLIMIT_AS (memfd), scheduling changes (which could renice or pin other
 processes of the same user), inode metadata (chmod, chown, utime, xattrs, inode flags:
 Landlock does not cover them), and descriptor owners (``F_SETOWN``, which would aim
 SIGIO at another process). Threads still work.
+
+The program profile (:data:`forge.sandbox.syscall_table.PROGRAMS_PROFILE`, for jobs that
+run a domain's declared programs) drops the ``process`` and ``exec`` groups: ``fork``,
+``vfork`` and ``execve`` are allowed, and ``clone`` only without namespace flags. What may
+be executed is Landlock's business; how many processes, ``RLIMIT_NPROC``'s.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from forge.sandbox import syscalls
 
 _ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 CLONE_THREAD = 0x00010000
+CLONE_NEW_FLAGS = 0x00000080 | 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000
+CLONE_NEW_FLAGS |= 0x20000000 | 0x40000000  # NEWTIME NS CGROUP UTS IPC USER PID NET
 
 _LD_W_ABS, _JEQ, _JSET, _JGE, _JA, _RET = 0x20, 0x15, 0x45, 0x35, 0x05, 0x06
 _ALLOW, _KILL = 0x7FFF0000, 0x80000000
@@ -80,9 +87,18 @@ def rules(
             (_RET, 0, 0, _ALLOW),
             (_RET, 0, 0, _EPERM),
         ]
-    if "other_processes" in profile:  # signals only to ourselves: our pid, or 0 (our group)
+    else:  # processes, but no new namespaces (clone3's flags are out of reach: ENOSYS)
+        out[nr("clone3")] = _ret(_ENOSYS)
+        out[nr("clone")] = [
+            (_LD_W_ABS, 0, 0, _arg(0)),
+            (_JSET, 0, 1, CLONE_NEW_FLAGS),
+            (_RET, 0, 0, _EPERM),
+            (_RET, 0, 0, _ALLOW),
+        ]
+    if "signals" in profile:  # signals only to ourselves: our pid, or 0 (our group)
         for name in table.SIGNALS_TO_SELF:
             out[nr(name)] = _only(0, (pid & 0xFFFFFFFF, 0))
+    if "other_processes" in profile:
         out[nr("fcntl")] = _refuse(1, table.REFUSED_FCNTL)
     if "other_processes" in profile or "metadata" in profile:
         out[nr("ioctl")] = _refuse(1, table.REFUSED_IOCTL)
@@ -146,21 +162,28 @@ def _tree(items: list[tuple[int, list[Insn]]]) -> list[Insn]:
 
 
 _MARK = 0x7EADBEEF
-_template: bytes | None = None
+_templates: dict[tuple[bool, bool], bytes] = {}
 
 
 def prepare() -> None:
-    """Assemble the filter once (in the lane), so a child only patches in its pid."""
-    global _template
-    if _template is None:
-        _template = build(_MARK)
+    """Assemble the filters once (in the lane), so a child only patches in its pid."""
+    if not _templates:
+        _templates[(False, False)] = build(_MARK)
+        _templates[(True, False)] = build(_MARK, profile=table.PROGRAMS_PROFILE)
+        _templates[(True, True)] = build(_MARK, profile=table.PROGRAMS_PROFILE_OWN_SIGNALS)
 
 
-def install(pid: int) -> None:
-    """Install the filter on the calling thread (sets no_new_privs first); raise OSError."""
+def install(pid: int, programs: bool = False, own_signals: bool = False) -> None:
+    """Install the filter on the calling thread (sets no_new_privs first); raise OSError.
+
+    ``programs`` selects the program profile; ``own_signals`` (only with it) lets the child
+    signal any pid, for lanes where the uid or Landlock already confines signals to the
+    job's own processes.
+    """
     prepare()
-    assert _template is not None
-    code = _template.replace(struct.pack("<I", _MARK), struct.pack("<I", pid & 0xFFFFFFFF))
+    code = _templates[(programs, programs and own_signals)].replace(
+        struct.pack("<I", _MARK), struct.pack("<I", pid & 0xFFFFFFFF)
+    )
     buf = ctypes.create_string_buffer(code, len(code))
     fprog = struct.pack("<HxxxxxxQ", len(code) // 8, ctypes.addressof(buf))
     fbuf = ctypes.create_string_buffer(fprog, len(fprog))

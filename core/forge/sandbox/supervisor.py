@@ -5,18 +5,40 @@ from __future__ import annotations
 import atexit
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, as_completed
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forge.errors import SandboxError
 from forge.sandbox import codec
 from forge.sandbox.jobs import Job, JobResult, Limits
+from forge.sandbox.profile import DEFAULT_PROCESSES, ProgramProfile, check_paths
+from forge.sandbox.profile import resolve as resolve_profile
 from forge.sandbox.worker import LaneProcess
+
+if TYPE_CHECKING:
+    from forge.sandbox.view import ProgramSandbox
 
 MAX_PAYLOAD_BYTES = 64 << 20
 _DEFAULT_LIMITS = Limits()
+LAYERS = (
+    "netns",
+    "tmpfs",
+    "subreaper",
+    "rlimit_as",
+    "pdeathsig",
+    "rss_watchdog",
+    "nobody",
+    "read_cap",
+    "landlock",
+    "caps",
+    "seccomp",
+    "nproc",
+    "sandbox_exec",
+)
+"""The layers ``Sandbox(disable=...)`` and ``FORGE_SANDBOX_DISABLE`` can turn off."""
 
 
 def default_lanes() -> int:
@@ -52,8 +74,12 @@ class Sandbox:
         self._slots = threading.Semaphore(self.lanes)
         self.limits = limits or _DEFAULT_LIMITS
         env_disable = os.environ.get("FORGE_SANDBOX_DISABLE", "")
-        self.disabled = tuple(disable) + tuple(x for x in env_disable.split(",") if x)
+        disable = (disable,) if isinstance(disable, str) else tuple(disable)
+        _check_layers(disable, "Sandbox(disable=...)")
+        _check_layers(env_disable.split(","), "FORGE_SANDBOX_DISABLE")
+        self.disabled = tuple(disable) + tuple(x.strip() for x in env_disable.split(",") if x)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._exec_allowed: tuple[str, ...] = ()  # macOS: what sandbox-exec lets lanes run
         self._closed = False
         self._lock = threading.Lock()
         self._workers = [LaneProcess(self.disabled) for _ in range(self.lanes + self.spare)]
@@ -82,11 +108,39 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def with_programs(
+        self, executables: Sequence[str], processes: int = DEFAULT_PROCESSES
+    ) -> ProgramSandbox:
+        """Return a view of this sandbox (same lanes, same queue) whose jobs run under the
+        program profile: the child may execute exactly ``executables`` (absolute paths) and
+        have up to ``processes`` processes at once; every other layer stays on.
+
+        forge calls it for a domain that declares ``Domain.executables`` and hands the view
+        to the domain's ``verify``. Raises SandboxError for a path that is not a program.
+        """
+        from forge.sandbox.view import ProgramSandbox
+
+        profile = resolve_profile(check_paths(executables), processes)
+        if sys.platform == "darwin":
+            self._allow_exec(profile)
+        return ProgramSandbox(self, profile)
+
+    def _allow_exec(self, profile: ProgramProfile) -> None:
+        """macOS: lanes run under sandbox-exec, whose profile must name what may be executed;
+        a new program makes every lane restart with it before its next job."""
+        with self._lock:
+            wanted = tuple(sorted({*self._exec_allowed, *profile.executables, *profile.loaders}))
+            self._exec_allowed = wanted
+
     def submit(self, job: Job) -> Future[JobResult]:
         """Queue ``job`` and return a Future that resolves to its JobResult.
 
         Raises SandboxError when the sandbox is closed or the payload is not plain data.
         """
+        return self._submit(job, None)
+
+    def _submit(self, job: Job, programs: ProgramProfile | None) -> Future[JobResult]:
+        """Queue ``job``, under the program profile ``programs`` when given."""
         if not isinstance(job, Job) or not isinstance(job.runner, str) or ":" not in job.runner:
             raise SandboxError(f"not a Job with a 'module:function' runner: {job!r:.80}")
         limits = self.limits if job.limits == _DEFAULT_LIMITS else job.limits
@@ -104,7 +158,7 @@ class Sandbox:
         with self._lock:
             if self._closed:
                 raise SandboxError("the sandbox is closed")
-            self._queue.put((job, limits, payload, future))
+            self._queue.put((job, limits, payload, future, programs))
         return future
 
     def run(self, job: Job) -> JobResult:
@@ -166,11 +220,14 @@ class Sandbox:
                 slot.release()
 
     def _run(self, worker: LaneProcess, item: Any, on_long: Any) -> None:
-        job, limits, payload, future = item
+        job, limits, payload, future, programs = item
         if not future.set_running_or_notify_cancel():
             return
         try:
-            future.set_result(worker.execute(job, limits, payload, on_long))
+            if worker.exec_allowed != self._exec_allowed:  # macOS: a program was added
+                worker.exec_allowed = self._exec_allowed
+                worker.restart()
+            future.set_result(worker.execute(job, limits, payload, on_long, programs))
         except BaseException as exc:  # noqa: BLE001 - never lose a verdict
             future.set_exception(SandboxError(f"sandbox failed: {exc}"))
 
@@ -187,6 +244,18 @@ class _Slot:
         if self.held:
             self.held = False
             self.slots.release()
+
+
+def _check_layers(names: Sequence[str], where: str) -> None:
+    """Raise UnknownNameError for a layer name in ``names`` that no lane knows (a typo would
+    otherwise leave the layer on while the caller believes it is off, or the reverse)."""
+    from forge.errors import UnknownNameError
+
+    for name in (str(n).strip() for n in names):
+        if name and name not in LAYERS:
+            raise UnknownNameError(
+                "sandbox layer", name, LAYERS, label=f"{where} takes", extra_hint=""
+            )
 
 
 def _check_limits(limits: Limits) -> None:

@@ -1,8 +1,9 @@
 """What the seccomp filter refuses, by group, with syscall numbers for x86-64 and aarch64.
 
-A *profile* is a set of group names; :data:`DEFAULT_PROFILE` refuses every group. A future
-profile for domains that run declared executables can drop ``exec`` and keep the rest, so
-each group is one reason a candidate must not do something, not one syscall.
+A *profile* is a set of group names; :data:`DEFAULT_PROFILE` refuses every group;
+:data:`PROGRAMS_PROFILE`, for domains that run declared executables, drops ``process`` and
+``exec`` and keeps the rest, so each group is one reason a candidate must not do something,
+not one syscall.
 
 Besides the plain refusals, a few syscalls are allowed only with harmless arguments (see
 :mod:`forge.sandbox.seccomp`): ``clone`` for threads, signals to the child itself,
@@ -257,7 +258,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "file_setattr",
     ),
 }
-DEFAULT_PROFILE = frozenset(GROUPS)
+DEFAULT_PROFILE = frozenset(GROUPS) | {"signals"}
+"""Every group, plus ``signals``: kill and friends only to the child itself (see seccomp.py)."""
+PROGRAMS_PROFILE = DEFAULT_PROFILE - {"process", "exec"}
+"""For jobs that run a domain's declared programs (see forge.sandbox.profile)."""
+PROGRAMS_PROFILE_OWN_SIGNALS = PROGRAMS_PROFILE - {"signals"}
+"""The program profile where something else confines signals to the job's own processes
+(a uid of the lane's own, or Landlock's signal scope), so a runner can kill its
+subprocesses by pid."""
 
 SIGNALS_TO_SELF = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 """Allowed only with our own pid (or 0, our process group) as the first argument."""
@@ -285,5 +293,5 @@ def number(name: str, machine: str) -> int | None:
 
 def refused(profile: frozenset[str], machine: str) -> set[int]:
     """Return the syscall numbers ``profile`` refuses outright on ``machine``."""
-    names = {name for group in profile for name in GROUPS[group]}
+    names = {name for group in profile for name in GROUPS.get(group, ())}
     return {nr for nr in (number(n, machine) for n in names) if nr is not None}

@@ -19,6 +19,7 @@ from forge.errors import SandboxError
 from forge.sandbox import macos, outcome, protocol
 from forge.sandbox.channel import Captures, PidPipe
 from forge.sandbox.jobs import Job, JobResult
+from forge.sandbox.profile import ProgramProfile
 
 START_TIMEOUT_S = 30.0
 KILL_GRACE_S = 2.0
@@ -33,6 +34,7 @@ class LaneProcess:
 
     def __init__(self, disable: tuple[str, ...] = ()) -> None:
         self.disable = disable
+        self.exec_allowed: tuple[str, ...] = ()  # macOS: programs sandbox-exec lets run
         self.scratch_root = ""
         self.proc: subprocess.Popen[bytes] | None = None
         self.isolation: tuple[str, ...] = ()
@@ -47,7 +49,10 @@ class LaneProcess:
         self.pids = PidPipe()
         lane_fds = self.captures.write_fds()  # pass_fds keeps the numbers in the lane
         cmd, wrapped = macos.wrap(
-            [sys.executable, "-I", "-m", "forge.sandbox.lane"], self.scratch_root, self.disable
+            [sys.executable, "-I", "-m", "forge.sandbox.lane"],
+            self.scratch_root,
+            self.disable,
+            self.exec_allowed,
         )
         self.wrapped = wrapped
         self.proc = subprocess.Popen(
@@ -120,16 +125,24 @@ class LaneProcess:
             pass
 
     def execute(
-        self, job: Job, limits: Any, payload: bytes, on_long: Callable[[], None] | None = None
+        self,
+        job: Job,
+        limits: Any,
+        payload: bytes,
+        on_long: Callable[[], None] | None = None,
+        programs: ProgramProfile | None = None,
     ) -> JobResult:
         """Run ``job`` on this lane and return its result; replaces the lane if it dies.
 
+        ``programs`` runs it under the program profile (see forge.sandbox.profile).
         ``on_long`` is called once if the job is still running after ``LONG_JOB_S``. A job
         the lane could not run for a reason of its own (it died before the job started,
         its scratch folder vanished) runs again on a fresh lane: forge's failures are
         never charged to the candidate.
         """
         header = {"type": "job", "runner": job.runner, "limits": _limits_dict(limits)}
+        if programs is not None:
+            header["programs"] = programs.to_wire()
         why = "sandbox lane died before the job could start"
         for _ in range(MAX_TRIES):
             start = time.monotonic()
@@ -195,7 +208,11 @@ class LaneProcess:
                 outputs = self.captures.take()  # the final read may still cross a cap
                 header["killed"] = self.captures.over() or header.get("killed")
                 elapsed = time.monotonic() - start
-                return outcome.build(limits, header, outputs, timed_out, elapsed, self.isolation)
+                layers = header.get("isolation")
+                applied = tuple(str(x) for x in layers) if isinstance(layers, list) else None
+                return outcome.build(
+                    limits, header, outputs, timed_out, elapsed, applied or self.isolation
+                )
 
     def _kill_child(self) -> bool:
         """Kill the running child's process group; False if the lane never posted its pid."""
