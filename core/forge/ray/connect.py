@@ -2,7 +2,8 @@
 
 Ray's own connection retries can wait for minutes on an address nobody answers, so
 :func:`connect` first checks that the address takes a TCP connection (a few seconds), then
-calls ``ray.init`` on a helper thread and stops waiting after ``timeout_s``.
+calls ``ray.init`` on a helper thread and stops waiting after ``timeout_s``. Starting Ray on
+this machine (no address) reaches nothing remote and runs on the calling thread.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def missing() -> str | None:
     return None
 
 
+def forwarded_env() -> dict[str, str]:
+    """The :data:`FORWARDED_ENV` settings this process has (every worker of the run gets them)."""
+    return {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
+
+
 def connect(address: str | None, timeout_s: float) -> bool:
     """Join the cluster at ``address`` (``auto`` or ``HOST:PORT``), or start Ray here (None).
 
@@ -59,16 +65,20 @@ def connect(address: str | None, timeout_s: float) -> bool:
     if ray.is_initialized():
         return False
     kwargs: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
-    env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
+    env = forwarded_env()
     if env:
         kwargs["runtime_env"] = {"env_vars": env}
     if address is None:
+        # On this thread: Ray starts its processes with a parent-death signal, which Linux
+        # ties to the starting *thread*, so a helper thread's exit would kill them.
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # forge sends nothing anywhere
-        kwargs["include_dashboard"] = False
-        where = "a local Ray instance"
-    else:
-        kwargs["address"] = where = _reachable(address)
-    _bounded(lambda: ray.init(**kwargs), timeout_s, f"Connecting to {where}")
+        try:
+            ray.init(include_dashboard=False, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported in one line
+            raise ExecutorError(f"Starting Ray on this machine failed: {exc}") from None
+        return True
+    where = _reachable(address)
+    _bounded(lambda: ray.init(address=where, **kwargs), timeout_s, f"Connecting to {where}")
     return True
 
 

@@ -46,7 +46,18 @@ class ReplicaPool:
         """Load ``model`` with ``engine`` on every node; return the engine for ``adapter``."""
         pack = adapters.pack(adapter) if adapter else None
         workers = [
-            Worker(node, place(EngineReplica, node, engine, model, pack, gpus=min(node.gpus, 1)))
+            Worker(
+                node,
+                place(
+                    EngineReplica,
+                    node,
+                    engine,
+                    model,
+                    pack,
+                    gpus=min(node.gpus, 1),
+                    threads=node.cpus,
+                ),
+            )
             for node in nodes
         ]
         pool = cls(workers, engine, timeout_s)

@@ -20,12 +20,30 @@ RESTARTS = 2
 """How often Ray restarts one of forge's actors whose process died on a live node."""
 
 
-def place(cls: type, node: Node, *args: Any, concurrency: int = 1, gpus: int = 0) -> Any:
-    """Start actor ``cls(*args)`` on ``node``; return its handle (it starts in the background)."""
+def place(
+    cls: type,
+    node: Node,
+    *args: Any,
+    concurrency: int = 1,
+    gpus: int = 0,
+    threads: int | None = None,
+) -> Any:
+    """Start actor ``cls(*args)`` on ``node``; return its handle (it starts in the background).
+
+    ``threads`` sets the actor's ``OMP_NUM_THREADS`` (math libraries' thread count): Ray
+    sets 1 for an actor that declares no CPUs, which would leave a model replica one core.
+    """
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+    from forge.ray.connect import forwarded_env
+
+    options: dict[str, Any] = {}
+    if threads is not None:
+        env = {**forwarded_env(), "OMP_NUM_THREADS": str(threads)}
+        options["runtime_env"] = {"env_vars": env}
     remote: Any = ray.remote(cls).options(
+        **options,
         num_cpus=0,
         num_gpus=gpus,
         max_restarts=RESTARTS,
