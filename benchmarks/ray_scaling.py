@@ -150,7 +150,9 @@ def generation(args: argparse.Namespace, address: str | None) -> None:
     second, again = time_generate(lm, args)
     assert again == want, "the local engine is not deterministic"
     local_s = (first + second) / 2
-    same = sum(a == b for ga, gb in zip(got, want, strict=True) for a, b in zip(ga, gb, strict=True))
+    same = sum(
+        a == b for ga, gb in zip(got, want, strict=True) for a, b in zip(ga, gb, strict=True)
+    )
     total = args.prompts * args.samples
     n = tokens(lm, want)
     compare(f"generate {total} sequences ({n} tokens)", local_s, ray_s, n, "tok")
@@ -180,17 +182,19 @@ def main() -> None:
 
 
 def two_nodes(args: argparse.Namespace) -> None:
-    from tests.ray.cluster import Cluster, cluster_env, write_dist_info
+    from tests.ray.cluster import Cluster, auth_env, cluster_env, driver_auth, write_dist_info
 
     root = Path(tempfile.mkdtemp(prefix="rb", dir=tempfile.gettempdir()))
-    cluster = Cluster(root, cluster_env(write_dist_info(root / "dist")))
+    auth = auth_env()
+    cluster = Cluster(root, cluster_env(write_dist_info(root / "dist"), auth))
     try:
         t0 = time.perf_counter()
         cluster.start()
         print(f"\ntwo local nodes (1 CPU each; started in {time.perf_counter() - t0:.1f} s)")
-        verification(args, cluster.address, 2)
-        if not args.skip_generation:
-            generation(args, cluster.address)
+        with driver_auth(auth):
+            verification(args, cluster.address, 2)
+            if not args.skip_generation:
+                generation(args, cluster.address)
     finally:
         cluster.stop()
 

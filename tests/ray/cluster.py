@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,10 +136,48 @@ class Cluster:
         return alive
 
 
-def cluster_env(dist: Path) -> dict[str, str]:
-    """The environment the nodes run with: this venv, the test plugin, this TMPDIR."""
+def auth_env() -> dict[str, str]:
+    """Token authentication with a fresh token of this cluster's own (not ~/.ray/auth_token).
+
+    Ray 2.60 turns tokens on for ``ray start --head`` when ~/.ray/auth_token exists but not
+    for a joining node, so the mode is set explicitly; every driver needs the same two.
+    """
+    return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": uuid.uuid4().hex + uuid.uuid4().hex}
+
+
+@contextmanager
+def driver_auth(auth: dict[str, str]) -> Iterator[None]:
+    """Make this process a driver with ``auth`` for the block, then restore what it had.
+
+    Ray reads the mode into its config and caches the token once per process, so both are
+    refreshed on the way in and out (a test session may hold other Ray settings before).
+    """
+    from ray._raylet import AuthenticationTokenLoader, Config
+
+    saved = {k: os.environ.get(k) for k in auth}
+
+    def refresh() -> None:
+        Config.initialize("")
+        AuthenticationTokenLoader.instance().reset_cache()
+
+    os.environ.update(auth)
+    refresh()
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        refresh()
+
+
+def cluster_env(dist: Path, auth: dict[str, str]) -> dict[str, str]:
+    """The environment the nodes run with: this venv, the test plugin, this TMPDIR, ``auth``."""
     env = dict(os.environ)
     env.update(NODE_ENV)
+    env.update(auth)
     paths = [str(SITE), str(dist), str(REPO)]
     env["PYTHONPATH"] = os.pathsep.join(paths + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env["TMPDIR"] = tempfile.gettempdir()

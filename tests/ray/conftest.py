@@ -21,7 +21,7 @@ from forge.config import RunConfig, build_config
 from forge.plugins import get_manager
 from forge.ray.connect import missing
 
-from .cluster import SITE, Cluster, cluster_env, write_dist_info
+from .cluster import SITE, Cluster, auth_env, cluster_env, driver_auth, write_dist_info
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +56,11 @@ def cluster(letters_plugin: Path) -> Iterator[Cluster]:
 
     # A short root: Ray's socket paths under it must stay below the 107-byte AF_UNIX limit.
     root = Path(tempfile.mkdtemp(prefix="rc", dir=tempfile.gettempdir()))
-    started = Cluster(root, cluster_env(letters_plugin))
+    auth = auth_env()
+    started = Cluster(root, cluster_env(letters_plugin, auth))
     try:
-        yield started.start()
+        with driver_auth(auth):  # this process is a driver of the cluster too
+            yield started.start()
     finally:
         if ray.is_initialized():
             ray.shutdown()

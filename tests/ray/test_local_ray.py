@@ -14,6 +14,8 @@ from forge.plugins import get_domain
 from forge.ray.executor import RayExecutor
 from forge.verifiers import verify_all
 
+from .cluster import auth_env, driver_auth
+
 
 def _ray_processes(session_dir: str) -> list[str]:
     out = subprocess.run(
@@ -31,14 +33,15 @@ def test_ray_started_here_verifies_like_the_local_sandbox_and_stops() -> None:
     code = get_domain("code")
     tasks = [t for t in code.load_tasks(None) if t.id in ("add", "fizzbuzz", "two_sum")]
     items = [(t, REFERENCE[t.id]) for t in tasks] + [(t, "def nope(:\n") for t in tasks]
-    executor = RayExecutor.create(build_config({"executor": {"name": "ray"}}))
-    try:
-        session_dir = _session_dir()
-        assert len(executor.workers) == 1 and executor.lanes >= 1
-        got = executor.submit(code, items).result(timeout=300)
-        assert executor.submit(code, []).result(timeout=60) == []
-    finally:
-        executor.close()
+    with driver_auth(auth_env()):  # a token of its own: nothing written to ~/.ray
+        executor = RayExecutor.create(build_config({"executor": {"name": "ray"}}))
+        try:
+            session_dir = _session_dir()
+            assert len(executor.workers) == 1 and executor.lanes >= 1
+            got = executor.submit(code, items).result(timeout=300)
+            assert executor.submit(code, []).result(timeout=60) == []
+        finally:
+            executor.close()
     with Sandbox(lanes=1) as sandbox:
         want = verify_all(code, items, sandbox)
     assert [v.status for v in got] == [v.status for v in want]

@@ -20,6 +20,8 @@ from forge.errors import ExecutorError
 INSTALL_HINT = "Ray is not installed; install it with: pip install 'forge[ray]'"
 PROBE_TIMEOUT_S = 5.0
 """How long the address check waits for a TCP connection to the cluster's head."""
+CONNECT_TIMEOUT_S = 120.0
+"""The longest wait for joining a cluster that answers (Ray retries a refused token forever)."""
 FORWARDED_ENV = ("FORGE_LOAD_PLUGINS", "FORGE_SANDBOX_DISABLE", "FORGE_TRACE_HOOKS")
 """Settings of this process every Ray worker of the run gets too (same plugins, same layers)."""
 
@@ -78,7 +80,8 @@ def connect(address: str | None, timeout_s: float) -> bool:
             raise ExecutorError(f"Starting Ray on this machine failed: {exc}") from None
         return True
     where = _reachable(address)
-    _bounded(lambda: ray.init(address=where, **kwargs), timeout_s, f"Connecting to {where}")
+    wait = min(timeout_s, CONNECT_TIMEOUT_S)
+    _bounded(lambda: ray.init(address=where, **kwargs), wait, f"Connecting to {where}")
     return True
 
 
@@ -147,7 +150,8 @@ def _bounded(call: Any, timeout_s: float, what: str) -> None:
     if not outcome:
         raise ExecutorError(
             f"{what} did not finish within {timeout_s:g} s.",
-            "Check the cluster ('ray status' there), or raise executor.timeout_s.",
+            "Check the cluster ('ray status' there). If it uses token authentication, set "
+            "RAY_AUTH_MODE=token here with the head's token (~/.ray/auth_token or RAY_AUTH_TOKEN).",
         )
     if outcome[0] is not None:
         exc = outcome[0]
