@@ -42,6 +42,7 @@ def _run(cfg: Any, out: Path, run_dir: Path | None = None) -> dict[str, Any]:
             "summary": summary,
             "candidates": {r["id"]: (r["text"], r["status"], r["score"]) for r in rows},
             "ids": [r["id"] for r in rows],
+            "checks": [r["verdict"].extra.get("verifiers", {}).get("no-garbage") for r in rows],
             "model": session.store.get_meta("model"),
             "executor": session.executor,
             "alive": [w.alive for w in workers],
@@ -66,6 +67,7 @@ def test_local_reference_has_something_to_compare(local_run) -> None:
     summary = local_run["summary"]
     statuses = {status for _, status, _ in local_run["candidates"].values()}
     assert {"passed", "failed"} <= statuses
+    assert "failed" in local_run["checks"], "the extra verifier failed some answer"
     assert summary["pairs"]["repair"] >= 1 and summary["train"].get("skipped") is None
     assert summary["adapter"]
 
@@ -81,6 +83,7 @@ def test_ray_run_gives_the_local_runs_results(
     for key in COMPARED:
         assert ray_run["summary"][key] == local_run["summary"][key], key
     assert ray_run["candidates"] == local_run["candidates"]
+    assert ray_run["checks"] == local_run["checks"], "extra verifiers ran on the nodes"
     assert ray_run["model"]["replicas"] == 2
     assert ray_run["summary"]["adapter"] and ray_run["summary"]["train"].get("skipped") is None
     parents = {int(line.split()[1]) for line in marker.read_text().splitlines()}

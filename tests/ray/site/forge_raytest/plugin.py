@@ -85,7 +85,26 @@ class LettersDomain(Domain):
         return f"use one of {task.data['chars']!r}"
 
 
+class NoGarbage:
+    """An extra verifier: an answer holding U+FFFD (undecodable bytes) fails."""
+
+    name = "no-garbage"
+
+    def check(self, task: Task, artifact: str, verdict: Verdict, sandbox: Any) -> Verdict | None:
+        """Fail answers with a replacement character; add nothing to the others."""
+        if "\ufffd" not in artifact:
+            return None
+        case = CaseResult("decodable", False, message="the answer holds undecodable bytes")
+        return Verdict(status="failed", cases=(case,), message=case.message)
+
+
 @hookimpl
 def register_domains(register: Any) -> None:
     """Register the letters domain."""
     register(LettersDomain())
+
+
+@hookimpl
+def register_verifiers(register: Any) -> None:
+    """Attach the no-garbage check to letters (looked up by name on every node)."""
+    register("letters", NoGarbage())
