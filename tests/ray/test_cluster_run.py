@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -79,7 +80,9 @@ def test_ray_run_gives_the_local_runs_results(
     marker = tmp_path / "verifiers.txt"
     source = _options(tmp_path / "tasks.json", marker=str(marker))
     cfg = run_config(tiny_model, {"name": "ray", "address": cluster.address}, source)
+    copies = set(Path(tempfile.gettempdir()).glob("forge-adapter-*"))
     ray_run = _run(cfg, tmp_path / "runs")
+    assert set(Path(tempfile.gettempdir()).glob("forge-adapter-*")) == copies, "copies deleted"
     for key in COMPARED:
         assert ray_run["summary"][key] == local_run["summary"][key], key
     assert ray_run["candidates"] == local_run["candidates"]

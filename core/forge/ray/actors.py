@@ -11,7 +11,9 @@ that is not installed there, a model that will not load) come back as
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from forge.errors import ForgeError
@@ -91,10 +93,11 @@ class EngineReplica:
     def __init__(self, engine: str, model: str, adapter: AdapterPack | None) -> None:
         self.error: Failed | None = None
         self.engines: dict[str | None, Any] = {}
+        self.folders: list[Path] = []
         self.first: Any = None
         try:
             cls = _engine_class(engine)
-            self.first = cls.load(model, adapter=unpack(adapter) if adapter else None)
+            self.first = cls.load(model, adapter=self._unpack(adapter))
             self.engines[adapter.key if adapter else None] = self.first
         except Exception as exc:  # noqa: BLE001 - reported by info(), not a dead actor
             self.error = _failure(exc, f"cannot load model '{model}' with engine '{engine}'")
@@ -131,8 +134,20 @@ class EngineReplica:
         """The engine with ``adapter`` (None: the base model), made from the first one once."""
         key = adapter.key if adapter else None
         if key not in self.engines:
-            self.engines[key] = self.first.with_adapter(unpack(adapter) if adapter else None)
+            self.engines[key] = self.first.with_adapter(self._unpack(adapter))
         return self.engines[key]
+
+    def _unpack(self, adapter: AdapterPack | None) -> Path | None:
+        if adapter is None:
+            return None
+        folder = unpack(adapter)
+        self.folders.append(folder)
+        return folder
+
+    def close(self) -> None:
+        """Delete this node's copies of the adapters (their weights are loaded already)."""
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _domain(name: str, version: str) -> Any:

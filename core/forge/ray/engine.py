@@ -88,9 +88,12 @@ class ReplicaPool:
         return [w for w in self.workers if w.alive]
 
     def close(self) -> None:
-        """Stop every replica."""
+        """Let every replica delete its adapter copies (bounded), then stop it."""
         import ray
 
+        refs = [w.handle.close.remote() for w in self.workers if w.alive]
+        if refs:
+            ray.wait(refs, num_returns=len(refs), timeout=min(self.timeout_s, 30.0))
         for worker in self.workers:
             try:
                 ray.kill(worker.handle, no_restart=True)
