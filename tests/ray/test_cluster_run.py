@@ -8,6 +8,7 @@ sandbox job per check, and the model is a tiny random llama on MLX, trained for 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -224,11 +225,14 @@ def test_losing_a_node_mid_verification_loses_no_verdict(
 
     watcher = threading.Thread(target=kill_node2_once_it_verifies, daemon=True)
     watcher.start()
+    copies = set(Path(tempfile.gettempdir()).glob("forge-adapter-*"))
     try:
         ray_run = _run(cfg, tmp_path / "runs")
     finally:
         stop.set()
         watcher.join(timeout=10)
+        for left in set(Path(tempfile.gettempdir()).glob("forge-adapter-*")) - copies:
+            shutil.rmtree(left, ignore_errors=True)  # the killed node's replica could not
     assert killed and killed[0], "node 2 was killed while it verified"
     executor = ray_run["executor"]
     assert isinstance(executor, RayExecutor)
