@@ -96,7 +96,7 @@ def run_config(model: Path, executor: dict[str, Any], source: Path | None = None
                 "repairs_per_elite": 1,
                 "max_tokens": 12,
             },
-            "train": {"iters": 2, "batch_size": 1, "min_pairs": 1, "max_seq_len": 128},
+            "train": {"iters": 2, "batch_size": 1, "min_pairs": 1, "max_seq_len": 512},
             "executor": executor,
         }
     )
