@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -171,6 +172,23 @@ def driver_auth(auth: dict[str, str]) -> Iterator[None]:
             else:
                 os.environ[key] = value
         refresh()
+
+
+@contextmanager
+def clears_killed_lanes() -> Iterator[None]:
+    """Delete the sandbox lane folders that appear during the block and outlive it.
+
+    A test that kills a node or a driver kills sandbox lanes before they can delete their
+    scratch folders (``forge-lane-*`` in the temp dir); once the run is over, every new
+    folder left is such an orphan.
+    """
+    tmp = Path(tempfile.gettempdir())
+    before = set(tmp.glob("forge-lane-*"))
+    try:
+        yield
+    finally:
+        for folder in set(tmp.glob("forge-lane-*")) - before:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def cluster_env(dist: Path, auth: dict[str, str]) -> dict[str, str]:

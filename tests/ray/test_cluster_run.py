@@ -27,7 +27,7 @@ from forge.errors import ExecutorError
 from forge.ray.executor import RayExecutor
 from forge.session import Session
 
-from .cluster import Cluster
+from .cluster import Cluster, clears_killed_lanes
 from .conftest import run_config
 
 COMPARED = ("phases", "heldout", "pairs")
@@ -105,6 +105,13 @@ def test_driver_killed_mid_run_resumes(
     config_file.write_text(yaml.safe_dump(to_dict(cfg)))
     out = tmp_path / "runs"
     forge = [str(Path(sys.executable).with_name("forge"))]
+    with clears_killed_lanes():
+        _kill_and_resume(forge, config_file, out, cluster, local_run)
+
+
+def _kill_and_resume(
+    forge: list[str], config_file: Path, out: Path, cluster: Cluster, local_run: dict
+) -> None:
     driver = subprocess.Popen(
         [*forge, "run", "--config", str(config_file), "--out", str(out)],
         env=cluster.env,
@@ -227,7 +234,8 @@ def test_losing_a_node_mid_verification_loses_no_verdict(
     watcher.start()
     copies = set(Path(tempfile.gettempdir()).glob("forge-adapter-*"))
     try:
-        ray_run = _run(cfg, tmp_path / "runs")
+        with clears_killed_lanes():
+            ray_run = _run(cfg, tmp_path / "runs")
     finally:
         stop.set()
         watcher.join(timeout=10)
