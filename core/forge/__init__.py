@@ -15,7 +15,7 @@ from forge.domain import Domain, score_only_feedback
 from forge.errors import ForgeError, PluginError, TaskFormatError
 from forge.hookspecs import hookimpl
 from forge.params import SamplingParams, TrainResult
-from forge.protocols import Engine, Executor, Trainer, Verifier
+from forge.protocols import Engine, EngineHost, Executor, Trainer, Verifier
 from forge.sandbox.jobs import Job, JobResult, Limits
 from forge.types import (
     STATUSES,
@@ -38,6 +38,7 @@ __all__ = [
     "CaseResult",
     "Domain",
     "Engine",
+    "EngineHost",
     "Executor",
     "ForgeError",
     "Job",

@@ -141,10 +141,23 @@ class SandboxConfig:
 
 @dataclass
 class ExecutorConfig:
-    """Where verification runs."""
+    """Where generation and verification run (training and the run store stay here)."""
 
     name: str = _f(
-        "local", "verification executor (a registered one): local = this machine's lanes"
+        "local",
+        "where generation and verification run (a registered executor): local = this "
+        "machine's lanes; ray = a Ray cluster (pip install 'forge[ray]')",
+    )
+    address: str | None = _f(
+        None,
+        "ray: the cluster to join, 'auto' (the one 'ray start' made here) or HOST:PORT "
+        "(null = start Ray on this machine only)",
+    )
+    batch_size: int = _f(16, "ray: verification jobs sent to a node in one call")
+    timeout_s: float = _f(
+        900.0,
+        "ray: longest wait for one call to a node (a verification batch, a share of a "
+        "generation, loading the model) before the run stops with an error",
     )
 
 

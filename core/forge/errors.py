@@ -49,6 +49,10 @@ class SandboxError(ForgeError):
     """The sandbox service itself failed (not a candidate: candidates get verdicts)."""
 
 
+class ExecutorError(ForgeError):
+    """An executor's workers could not be started or reached, or stopped answering."""
+
+
 class StoreError(ForgeError):
     """A run folder is missing, locked or incompatible."""
 

@@ -90,8 +90,10 @@ def register_executors(register: Callable[[type[Executor]], None]) -> None:
 
     Called once, when a run starts. Call ``register(ExecutorClass)`` with a class following
     :class:`forge.protocols.Executor` (class attribute ``name``; class methods ``missing()``
-    and ``create(config)``; ``submit(domain, items, verifiers)``). ``executor.name: NAME``
-    selects it; forge's own is ``local`` (the sandbox lanes of this machine).
+    and ``create(config)``; ``submit(domain, items, verifiers)``), optionally also
+    :class:`forge.protocols.EngineHost` (``load_engine``: generation on its workers).
+    ``executor.name: NAME`` selects it; forge's own are ``local`` (the sandbox lanes of this
+    machine) and ``ray`` (a Ray cluster, ``pip install 'forge[ray]'``).
     """
 
 

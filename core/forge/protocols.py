@@ -8,6 +8,10 @@ and ``register_executors`` hooks; the run config selects them by name (``model.e
 (``missing``, ``load``/``create``) build instances, so one class is one engine, trainer or
 executor.
 
+An executor may also implement :class:`EngineHost` (one optional method, ``load_engine``):
+then the session loads the engine through it, and generation runs on the executor's
+workers (the Ray executor's model replicas) instead of in this process.
+
 A :class:`Verifier` is the extra-verifier contract of ``register_verifiers``: a check that
 runs after a domain's own verification and may turn a pass into a failure.
 
@@ -135,6 +139,8 @@ class Executor(Protocol):
     ``submit`` returns at once; the future resolves to one verdict per item, in the order of
     ``items``. A domain's exception while verifying becomes an ``error`` verdict naming the
     domain, never an exception out of the future. The local sandbox is the built-in.
+
+    An executor whose workers can also generate implements :class:`EngineHost` as well.
     """
 
     name: ClassVar[str]
@@ -168,6 +174,36 @@ class Executor(Protocol):
 
     def close(self) -> None:
         """Stop every worker; safe to call twice."""
+        ...
+
+
+@runtime_checkable
+class EngineHost(Protocol):
+    """The optional second half of an executor: it can run the engine on its own workers.
+
+    When the run's executor implements this, the session loads every engine through
+    :meth:`load_engine` (the first one when the run opens, and on resume the one a phase
+    needs) instead of calling ``engine.load`` in this process. Training stays here; the
+    AFTER phases get the trained adapter through the returned engine's ``with_adapter``,
+    so an implementation ships the adapter folder to its workers.
+    """
+
+    def load_engine(
+        self,
+        engine: type[Engine],
+        model: str,
+        *,
+        adapter: Path | None = None,
+        progress: ModelProgress | None = None,
+    ) -> Engine | None:
+        """Return ``engine`` loaded with ``model`` and ``adapter`` on this executor's workers.
+
+        Called by the session before a phase first generates. The result is an
+        :class:`Engine` whose ``generate`` fans prompts out to the workers and returns
+        the texts in prompt order (the same texts as one local engine, since sampling is
+        keyed by seed, prompt and sample index). Return None to have the session load
+        ``engine`` in this process as usual; raise ForgeError when it cannot be loaded.
+        """
         ...
 
 

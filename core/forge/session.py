@@ -21,7 +21,7 @@ from forge.domain import Domain
 from forge.errors import ForgeError, StoreError
 from forge.params import TrainResult
 from forge.phases import Phase
-from forge.protocols import Engine, Executor, ModelProgress, Trainer, Verifier
+from forge.protocols import Engine, EngineHost, Executor, ModelProgress, Trainer, Verifier
 from forge.runs import Run, RunLock, new_run_dir, open_store, write_config, write_json
 from forge.store import RunStore
 from forge.types import Attempt, Task, TrainingExample, Verdict
@@ -121,7 +121,11 @@ class Session:
         if run_dir is None:
             # Load the model before making the folder: a bad --model leaves nothing behind.
             parts["engine"] = _load_engine(
-                parts["engine_cls"], config, config.model.adapter, parts["model_progress"]
+                parts["engine_cls"],
+                config,
+                config.model.adapter,
+                parts["model_progress"],
+                parts["executor"],
             )
             run_dir = new_run_dir(out, parts["domain"].name)
             write_config(run_dir, config)
@@ -241,7 +245,7 @@ class Session:
                 self._engines[adapter] = base.with_adapter(Path(adapter) if adapter else None)
             else:
                 self._engines[adapter] = _load_engine(
-                    self._engine_cls, self.config, adapter, self.model_progress
+                    self._engine_cls, self.config, adapter, self.model_progress, self.executor
                 )
             if self.store.get_meta("model") is None:
                 self.store.set_meta("model", self._engines[adapter].identity)
@@ -361,11 +365,19 @@ def _select(table: dict[str, Any], name: str, what: str, where: str) -> Any:
 
 
 def _load_engine(
-    cls: type[Engine], config: RunConfig, adapter: str | None, progress: ModelProgress | None
+    cls: type[Engine],
+    config: RunConfig,
+    adapter: str | None,
+    progress: ModelProgress | None,
+    executor: Executor,
 ) -> Engine:
-    return cls.load(
-        config.model.name, adapter=Path(adapter) if adapter else None, progress=progress
-    )
+    """Load the engine on the executor's workers when it hosts engines, else in this process."""
+    path = Path(adapter) if adapter else None
+    if isinstance(executor, EngineHost):
+        hosted = executor.load_engine(cls, config.model.name, adapter=path, progress=progress)
+        if hosted is not None:
+            return hosted
+    return cls.load(config.model.name, adapter=path, progress=progress)
 
 
 def _create_executor(cls: type[Executor], config: RunConfig) -> Executor:

@@ -24,6 +24,19 @@ engine_option = click.option(
     help="Generation engine: auto (default: the fastest installed here), mlx, llamacpp, ...",
 )
 
+executor_option = click.option(
+    "--executor",
+    default=None,
+    metavar="NAME",
+    help="Where generation and verification run: local (default) or ray (a Ray cluster).",
+)
+ray_address_option = click.option(
+    "--ray-address",
+    default=None,
+    metavar="auto|HOST:PORT",
+    help="With --executor ray: the cluster to join (default: start Ray on this machine).",
+)
+
 
 @click.command("run")
 @click.option(
@@ -83,6 +96,8 @@ engine_option = click.option(
     help="What repair prompts show.",
 )
 @engine_option
+@executor_option
+@ray_address_option
 @click.option(
     "--resume",
     default=None,
@@ -101,12 +116,15 @@ def run_cmd(
     seed,
     feedback,
     engine,
+    executor,
+    ray_address,
     resume,
 ) -> None:
     """Run the whole loop: BEFORE, SEARCH, PAIRS, TRAIN, AFTER, AFTER+SEARCH, with a report.
 
     Results go to RUN_DIR = <out>/<id>/: forge.db, pairs.jsonl, adapter/, summary.json and
-    report.html. Interrupt it at any time; --resume RUN_DIR continues without losing work.
+    report.html. Interrupt it at any time; --resume RUN_DIR continues without losing work
+    (--executor and --ray-address may change on resume: where work runs changes no result).
     """
     from forge.runs import read_config
 
@@ -132,7 +150,9 @@ def run_cmd(
                 f"--resume continues a run with its saved config; drop {', '.join(given)}."
             )
         run_dir = Path(resume)
-        execute(read_config(run_dir), run_dir)
+        config = read_config(run_dir)
+        _apply_executor(config, executor, ray_address)
+        execute(config, run_dir)
         return
     layers: list[dict[str, Any]] = [QUICK] if quick else []
     if config_file:
@@ -140,7 +160,19 @@ def run_cmd(
     layers.append(
         _cli_overrides(domain_name, model, adapter, tasks_source, heldout, seed, feedback, engine)
     )
-    execute(build_config(*layers), None, out=Path(out))
+    config = build_config(*layers)
+    _apply_executor(config, executor, ray_address)
+    execute(config, None, out=Path(out))
+
+
+def _apply_executor(config: RunConfig, executor: str | None, ray_address: str | None) -> None:
+    """Set ``executor.name`` / ``executor.address`` from the flags given."""
+    if ray_address is not None:
+        if (executor or config.executor.name) != "ray":
+            raise UsageError("--ray-address needs --executor ray (or executor.name: ray).")
+        config.executor.address = ray_address
+    if executor:
+        config.executor.name = executor
 
 
 def _cli_overrides(
@@ -243,8 +275,20 @@ def print_summary(summary: dict[str, Any], run_dir: Path, report: Path | None) -
 )
 @click.option("--seed", type=int, default=None, help="Sampling seed.")
 @engine_option
+@executor_option
+@ray_address_option
 def eval_cmd(
-    domain_name, tasks_source, model, adapter, search, config_file, out, seed, engine
+    domain_name,
+    tasks_source,
+    model,
+    adapter,
+    search,
+    config_file,
+    out,
+    seed,
+    engine,
+    executor,
+    ray_address,
 ) -> None:
     """Measure a model (and adapter) on tasks: a greedy single pass, and the search with --search."""
     from forge.phases import eval_plan
@@ -253,7 +297,9 @@ def eval_cmd(
     o = _cli_overrides(domain_name, model, adapter, tasks_source, None, seed, None, engine)
     o["tasks"]["heldout"] = 0.0
     layers.append(o)
-    execute(build_config(*layers), None, out=Path(out), plan=eval_plan(search))
+    config = build_config(*layers)
+    _apply_executor(config, executor, ray_address)
+    execute(config, None, out=Path(out), plan=eval_plan(search))
 
 
 COMMANDS = [run_cmd, eval_cmd]
