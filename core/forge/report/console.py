@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from forge.phases import MEASURED, Phase
+from forge.phases import MEASURED, RUN, Phase
 
 if TYPE_CHECKING:
     from forge.types import Attempt
@@ -56,10 +56,11 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
 
 
 def shown_phases(summary: Mapping[str, Any]) -> list[Phase]:
-    """Return the measured phases a run planned (every one for a run that does not say)."""
+    """Return the measured phases a run planned (those of ``forge run`` for a run that does
+    not say)."""
     planned = summary.get("phase_list")
     if not isinstance(planned, list):
-        return list(MEASURED)
+        planned = list(RUN)
     return [p for p in MEASURED if p.name in planned]
 
 
