@@ -102,6 +102,11 @@ class PairsConfig:
     rft_per_task: int = _f(
         4, "most distinct verified first-attempt answers (RFT examples) kept per task"
     )
+    rft_text: Literal["artifact", "completion"] = _f(
+        "artifact",
+        "an RFT example's answer: artifact (the extracted answer as the domain formats it, "
+        "like repair pairs) or completion (the model's whole reply, reasoning included)",
+    )
     frontier: bool = _f(
         False,
         "keep repair/RFT examples only from frontier tasks: pass rate among the task's "

@@ -81,7 +81,7 @@ def _pairs(session: Session, phase: Phase) -> dict[str, Any]:
     session.store.save_examples(examples)
     path = session.run_dir / "pairs.jsonl"
     write_jsonl(path, examples)
-    kinds = Counter(e.kind for e in examples)
+    kinds: Counter[str] = Counter(e.kind for e in examples)
     made = ", ".join(f"{kinds[k]} {k}" for k in cfg.pairs.recipe) or "none"
     control = " (answers shuffled across tasks: control)" if cfg.pairs.shuffle_answers else ""
     session.echo(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from forge.pairs import rehearsal_examples, repair_examples
 from forge.types import Attempt, TrainingExample
@@ -57,11 +57,21 @@ def frontier(states: Sequence[TaskState]) -> list[TaskState]:
 
 
 def rft_examples(
-    domain: Domain, states: Sequence[TaskState], per_task: int
+    domain: Domain,
+    states: Sequence[TaskState],
+    per_task: int,
+    text: Literal["artifact", "completion"] = "artifact",
 ) -> list[TrainingExample]:
     """Return up to ``per_task`` RFT examples per task: first-attempt prompt -> a distinct
     passing answer of the model's own; rejected = a distinct failing answer to the same
-    prompt (taken in turn) where the task has one."""
+    prompt (taken in turn) where the task has one. ``text`` picks what an answer is: the
+    formatted artifact, or the model's whole completion."""
+
+    def answer(a: Attempt) -> str:
+        if text == "completion":
+            return a.candidate.text
+        return domain.format_artifact(a.candidate.artifact or "")
+
     out: list[TrainingExample] = []
     for state in states:
         passing, failing = _distinct(first_attempts(state))
@@ -72,8 +82,8 @@ def rft_examples(
                 TrainingExample(
                     task_id=state.task.id,
                     prompt=prompt,
-                    chosen=domain.format_artifact(good.candidate.artifact or ""),
-                    rejected=domain.format_artifact(bad.candidate.artifact or "") if bad else None,
+                    chosen=answer(good),
+                    rejected=answer(bad) if bad else None,
                     chosen_score=good.score,
                     rejected_score=bad.score if bad else 0.0,
                     kind="rft",
@@ -154,7 +164,7 @@ def build_examples(
     if "repair" in cfg.recipe:
         primary += repair_examples(domain, source, cfg.max_per_task, cfg.min_gain, style)
     if "rft" in cfg.recipe:
-        primary += rft_examples(domain, source, cfg.rft_per_task)
+        primary += rft_examples(domain, source, cfg.rft_per_task, cfg.rft_text)
     rehearsal: list[TrainingExample] = []
     if "rehearsal" in cfg.recipe and primary:
         count = max(1, round(len(primary) * cfg.rehearsal_ratio))

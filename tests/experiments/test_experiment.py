@@ -228,6 +228,13 @@ def test_table_and_report_render_and_escape(script, tmp_path) -> None:
     assert html.count("<svg") == 4  # means and differences, for held-out and transfer
     assert "seed-1/trained/report.html" in html
     assert (folder / "seed-1" / "trained" / "report.html").is_file()
+    from forge.report import summary_lines
+
+    run = json.loads((folder / "seed-1" / "trained" / "summary.json").read_text())
+    assert any(
+        line.startswith("  Measure after, heldout: 12 tasks, 8 samples each: greedy ")
+        for line in summary_lines(run)
+    )
     assert json.loads((folder / "summary.json").read_text())["arms"][1]["name"] == "trained"
 
 

@@ -51,8 +51,23 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     heldout = summary.get("heldout") or {}
     if any((_stats(heldout, p.name) or {}).get("total") for p in shown):
         lines += _block("Held-out tasks", heldout, shown)
+    lines += measure_lines(summary.get("measure") or {})
     lines.append(_footer(summary, evaluation))
     return lines
+
+
+def measure_lines(measure: Mapping[str, Any]) -> list[str]:
+    """Return one line per finished measure phase and split, e.g.
+    ``'  Measure, heldout: 50 tasks, 8 samples each: greedy 12.0%, pass@1 10.5%, ...'``."""
+    from forge.measure import describe
+    from forge.phases import label
+
+    lines = []
+    for phase, splits in measure.items():
+        for split, block in (splits or {}).items():
+            if isinstance(block, Mapping):
+                lines.append(f"  {label(phase)}, {split}: {describe(block)}")
+    return ["Measured (greedy and sampled answers)", *lines] if lines else []
 
 
 def shown_phases(summary: Mapping[str, Any]) -> list[Phase]:
