@@ -149,6 +149,22 @@ def _small() -> dict:
     return data
 
 
+def test_a_fractional_split_is_the_same_in_every_seed(script, tmp_path) -> None:
+    data = experiment(seeds=[1, 2, 3])
+    data["run"]["tasks"] = {"source": "train", "heldout": 0.25}
+    data["arms"] = {"base": {"kind": "base"}}
+    folder = tmp_path / "e"
+    run_experiment(parse_experiment(data), folder, echo=lambda s: None)
+    splits = []
+    for seed in (1, 2, 3):
+        store = RunStore(folder / f"seed-{seed}" / "collect" / "forge.db")
+        splits.append([t.id for t in store.load_split("heldout")])
+        store.close()
+    assert len(splits[0]) == 6 and splits[0] == splits[1] == splits[2]
+    exp = parse_experiment({**data, "run": {**data["run"], "seed": 5}})
+    assert exp.shared_config(1).tasks.split_seed == 5  # fixed by the run's seed, not the arm's
+
+
 def _reference(tmp_path: Path) -> tuple[dict, dict, int]:
     """An uninterrupted run: its summary, its candidates per run folder, its model calls."""
     folder = tmp_path / "ref"

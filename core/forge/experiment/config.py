@@ -63,9 +63,18 @@ class ExperimentConfig:
         """The name of the base arm (every difference is taken against it)."""
         return self.arm_names("base")[0]
 
+    def seed_layer(self, seed: int) -> dict[str, Any]:
+        """Return what a seed changes: the run seed, with the split seed held fixed (the
+        run's ``tasks.split_seed``, else its ``seed``, else 0)."""
+        tasks = self.run.get("tasks") or {}
+        split = tasks.get("split_seed")
+        if split is None:
+            split = self.run.get("seed", 0)
+        return {"seed": seed, "tasks": {"split_seed": split}}
+
     def shared_config(self, seed: int) -> RunConfig:
         """Return the run config of seed ``seed``'s shared work (measure, collect)."""
-        return build_config(self.run, {"seed": seed})
+        return build_config(self.run, self.seed_layer(seed))
 
     def arm_config(self, name: str, seed: int, collection: Path) -> RunConfig:
         """Return arm ``name``'s run config for ``seed``, reading the ``collection`` run."""
@@ -75,7 +84,8 @@ class ExperimentConfig:
             layers.append(self.arms[self.controlled(name)].config)
             layers.append({"pairs": {"shuffle_answers": True}})
         layers.append(arm.config)
-        layers.append({"seed": seed, "pairs": {"from_run": str(collection)}})
+        layers.append(self.seed_layer(seed))
+        layers.append({"pairs": {"from_run": str(collection)}})
         return build_config(*layers)
 
     def controlled(self, name: str) -> str:
