@@ -176,12 +176,18 @@ class Session:
 
     def header(self) -> str:
         """Return the first console line: run id, domain, tasks, and what it runs on."""
-        kind = "forge eval" if self.is_evaluation else "forge run"
+        experiment = any(p.kind == "measure" or p.tasks == "train" for p in self.plan)
+        evaluation = self.is_evaluation and not experiment
+        kind = "forge experiment" if experiment else "forge eval" if evaluation else "forge run"
         counts = (
             f"{len(self.tasks)} tasks (evaluation: {', '.join(p.name for p in self.plan)})"
-            if self.is_evaluation
+            if evaluation
             else f"{len(self.train)} training + {len(self.heldout)} held-out tasks"
         )
+        if self.transfer:
+            counts += f" + {len(self.transfer)} transfer tasks"
+        if experiment:
+            counts += f" ({', '.join(p.name for p in self.plan)})"
         resumed = " (resumed)" if self.resumed else ""
         return f"{kind} {self.run_dir.name}: domain {self.domain.name} v{self.domain.version}, {counts}{resumed}"
 

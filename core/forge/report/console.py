@@ -47,7 +47,11 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     planned = summary.get("phase_list")
     evaluation = isinstance(planned, list) and "train" not in planned
     shown = shown_phases(summary)
-    lines = _block("Tasks" if evaluation else "Training tasks", summary.get("phases") or {}, shown)
+    lines = (
+        _block("Tasks" if evaluation else "Training tasks", summary.get("phases") or {}, shown)
+        if shown or not summary.get("measure")
+        else []
+    )
     heldout = summary.get("heldout") or {}
     if any((_stats(heldout, p.name) or {}).get("total") for p in shown):
         lines += _block("Held-out tasks", heldout, shown)
