@@ -82,12 +82,16 @@ def _pairs(session: Session, phase: Phase) -> dict[str, Any]:
     path = session.run_dir / "pairs.jsonl"
     write_jsonl(path, examples)
     kinds: Counter[str] = Counter(e.kind for e in examples)
-    made = ", ".join(f"{kinds[k]} {k}" for k in cfg.pairs.recipe) or "none"
-    control = " (answers shuffled across tasks: control)" if cfg.pairs.shuffle_answers else ""
-    session.echo(
-        f"  {made} examples from {len({e.task_id for e in examples})} tasks{control}, "
-        f"from {where} -> {path}"
-    )
+    made = []
+    for kind in cfg.pairs.recipe:
+        tasks = len({e.task_id for e in examples if e.kind == kind})
+        what = "repair pairs" if kind == "repair" else f"{kind} examples"
+        made.append(
+            f"{kinds[kind]} {what}" + (f" from {tasks} tasks" if kind != "rehearsal" else "")
+        )
+    control = " (answers shuffled across tasks: the control)" if cfg.pairs.shuffle_answers else ""
+    source = f" (from {where})" if cfg.pairs.from_run else ""
+    session.echo(f"  {', '.join(made)}{control}{source} -> {path}")
     return {"repair": kinds["repair"], "rehearsal": kinds["rehearsal"], **kinds, **recipe.info}
 
 
@@ -147,8 +151,10 @@ def _train(session: Session, phase: Phase) -> dict[str, Any]:
         ) + "the AFTER phases use the unchanged model"
         session.echo(f"  skipped: {reason}")
         return {"skipped": reason, "pairs": len(examples)}
-    counts = " + ".join(f"{n} {k}" for k, n in kinds.items())
-    session.echo(f"  {counts} examples, {cfg.iters} iterations ({cfg.method})")
+    counts = " + ".join(
+        f"{n} repair pairs" if k == "repair" else f"{n} {k} examples" for k, n in kinds.items()
+    )
+    session.echo(f"  {counts}, {cfg.iters} iterations ({cfg.method})")
     out = session.run_dir / "adapter"
     result = session.train_adapter(examples, out, "training")
     session.store.save_train_log(result.losses)

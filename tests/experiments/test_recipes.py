@@ -148,3 +148,30 @@ def test_include_solved_samples_greedy_solved_tasks_at_generation_zero_only() ->
     assert [(r.task.id, r.n) for r in with_solved] == [("t1", 4), ("t2", 4)]
     later = plan_generation([solved, unsolved], 1, *args, include_solved=True)
     assert [r.task.id for r in later] == ["t2"]
+
+
+def test_forge_run_default_data_and_its_console_lines_are_unchanged(tmp_path) -> None:
+    """The default recipe is forge run's data: repair pairs + rehearsal from SEARCH, with the
+    console lines of before the recipes existed."""
+    from forge.session import Session
+
+    from ..core.loop_support import Script, ScriptedEngine, config, loop_plugin
+
+    lines: list[str] = []
+    with loop_plugin():
+        ScriptedEngine.script = Script()
+        with Session.open(config(), None, out=tmp_path, echo=lines.append) as session:
+            summary = session.run()
+    n_repair, n_rehearsal = summary["pairs"]["repair"], summary["pairs"]["rehearsal"]
+    tasks = len({e.task_id for e in ScriptedEngine.script.train_examples if e.kind == "repair"})
+    assert n_repair > 0 and set(summary["pairs"]) == {"repair", "rehearsal"}
+    assert any(
+        line.startswith(
+            f"  {n_repair} repair pairs from {tasks} tasks, {n_rehearsal} rehearsal examples -> "
+        )
+        for line in lines
+    )
+    assert (
+        f"  {n_repair} repair pairs + {n_rehearsal} rehearsal examples, 40 iterations (scripted)"
+        in lines
+    )
