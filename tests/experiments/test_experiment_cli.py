@@ -108,3 +108,24 @@ def test_example_experiments_load(name) -> None:
     assert len(exp.seeds) >= 2
     run = exp.shared_config(exp.seeds[0])
     assert run.measure.samples >= 8
+
+
+def test_every_experiment_and_run_key_has_help_text() -> None:
+    import dataclasses
+
+    from forge.config import RunConfig
+    from forge.experiment.config import ArmConfig, ExperimentConfig
+
+    def fields(cls, prefix=""):
+        for f in dataclasses.fields(cls):
+            default = f.default_factory() if callable(f.default_factory) else f.default
+            if dataclasses.is_dataclass(default):
+                yield from fields(type(default), f"{prefix}{f.name}.")
+            else:
+                yield f"{prefix}{f.name}", f.metadata.get("help", "")
+
+    keys = [*fields(RunConfig), *fields(ExperimentConfig), *fields(ArmConfig, "arms.<a>.")]
+    assert {"measure.samples", "pairs.recipe", "tasks.transfer", "arms.<a>.kind"} <= dict(
+        keys
+    ).keys()
+    assert [k for k, text in keys if not text.strip()] == []

@@ -49,7 +49,10 @@ class ExperimentConfig:
         "samples, never the task split",
     )
     run: dict[str, Any] = _f({}, "the run config every arm shares (the keys of forge run --config)")
-    arms: dict[str, ArmConfig] = field(default_factory=dict)
+    arms: dict[str, ArmConfig] = field(
+        default_factory=dict,
+        metadata={"help": "arm name -> kind, of, config, description (exactly one base arm)"},
+    )
     k: list[int] = _f([8], "pass@k values to report besides pass@1 (each <= measure.samples)")
     resamples: int = _f(2000, "bootstrap resamples for every interval")
     confidence: float = _f(0.95, "interval coverage (0.95 = 95% intervals)")
