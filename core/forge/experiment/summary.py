@@ -84,9 +84,9 @@ def _training(store: RunStore, records: dict[str, Any]) -> dict[str, Any]:
     for key in ("stayed_in_own_task", "tasks_with_examples"):
         if key in pairs:
             out[key] = pairs[key]
-    for key in ("method", "iters", "first_loss", "final_loss", "skipped"):
-        if train.get(key) is not None:
-            out[key] = train[key]
+    for key, value in train.items():  # every scalar the trainer recorded (loss, stopping, ...)
+        if key != "seconds" and value is not None and isinstance(value, (str, int, float)):
+            out[key] = value
     return out
 
 

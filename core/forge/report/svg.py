@@ -283,7 +283,7 @@ def interval_bars(
     plot_h = H - TOP - BOTTOM
     scale = lambda v: TOP + plot_h * (hi_v - max(lo_v, min(hi_v, v))) / (hi_v - lo_v)  # noqa: E731
     ticks = [lo_v, lo_v / 2, 0.0, hi_v / 2, hi_v] if signed else [0, 0.25, 0.5, 0.75, 1.0]
-    body = _y_axis(ticks, scale, lambda t: f"{t * 100:+.0f}" if signed else f"{t * 100:.0f}%")
+    body = _y_axis(ticks, scale, lambda t: _tick(t, signed))
     slot = (W - LEFT - RIGHT) / max(1, len(groups))
     bar_w = min(30.0, slot * 0.8 / max(1, len(series)))
     zero = scale(0.0)
@@ -332,3 +332,10 @@ def _interval_bar(
         f'stroke="{INK}" stroke-width="1.4"/>',
         _text(mid, min(y_hi, y) - 4, label, size=9),
     ]
+
+
+def _tick(value: float, signed: bool) -> str:
+    """Return an axis label: ``25%`` for fractions, ``+10``/``0``/``-10`` points for differences."""
+    if not signed:
+        return f"{value * 100:.0f}%"
+    return "0" if abs(value) < 1e-12 else f"{value * 100:+.0f}"
