@@ -129,3 +129,19 @@ def test_every_experiment_and_run_key_has_help_text() -> None:
         keys
     ).keys()
     assert [k for k, text in keys if not text.strip()] == []
+
+
+def test_training_text_says_what_was_trained_and_which_adapter_was_kept() -> None:
+    from forge.experiment.table import train_text
+
+    trained = {
+        "examples": {"repair": 40, "rehearsal": 2},
+        "first_loss": 1.168,
+        "final_loss": 0.14,
+        "best_iter": 10,
+        "best_validation_loss": 0.912,
+    }
+    assert train_text(trained) == (
+        "40 repair 2 rehearsal, loss 1.17 -> 0.14, kept iteration 10 (validation 0.91)"
+    )
+    assert train_text({"examples": {"rft": 1}, "skipped": "only 1"}) == "1 rft, training skipped"

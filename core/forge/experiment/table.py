@@ -88,7 +88,7 @@ def _partial(summary: Mapping[str, Any], block: Mapping[str, Any]) -> bool:
 
 def _training_lines(summary: Mapping[str, Any]) -> list[str]:
     """Return one line per trained arm: its recipe and method, examples and loss per seed."""
-    lines = ["Training (per seed: examples by kind, loss first -> last)"]
+    lines = ["Training (per seed: examples by kind, loss first -> last, adapter kept)"]
     training = summary.get("training") or {}
     for arm in summary.get("arms") or []:
         if arm["kind"] == "base":
@@ -105,10 +105,15 @@ def _training_lines(summary: Mapping[str, Any]) -> list[str]:
 
 
 def train_text(t: Mapping[str, Any]) -> str:
+    """Return one seed's training in a few words: examples by kind, loss, where it stopped."""
     examples = " ".join(f"{n} {k}" for k, n in (t.get("examples") or {}).items()) or "0"
     if t.get("skipped"):
         return f"{examples}, training skipped"
-    loss = ""
+    text = examples
     if t.get("first_loss") is not None and t.get("final_loss") is not None:
-        loss = f", loss {t['first_loss']:.2f} -> {t['final_loss']:.2f}"
-    return f"{examples}{loss}"
+        text += f", loss {t['first_loss']:.2f} -> {t['final_loss']:.2f}"
+    if t.get("best_validation_loss") is not None:
+        text += (
+            f", kept iteration {t.get('best_iter')} (validation {t['best_validation_loss']:.2f})"
+        )
+    return text
