@@ -50,6 +50,16 @@ class TaskConfig:
     )
     limit: int | None = _f(None, "use at most this many training tasks (None = all)")
     heldout_limit: int | None = _f(None, "use at most this many held-out tasks (None = all)")
+    transfer: str | None = _f(
+        None,
+        "transfer tasks: a task file/named set from another distribution, only measured "
+        "(MEASURE phases), never searched or trained on (None = none)",
+    )
+    split_seed: int | None = _f(
+        None,
+        "seed of the held-out fraction split (None = the run's seed); experiments fix it so "
+        "their seeds change sampling and training, not which tasks are held out",
+    )
 
 
 @dataclass
@@ -68,15 +78,53 @@ class SearchConfig:
     feedback: Literal["specific", "score-only"] = _f(
         "specific", "what repair prompts show: the failing cases, or only the pass count"
     )
+    include_solved: bool = _f(
+        False,
+        "also sample generation 0 for tasks the greedy answer already solves (they yield "
+        "RFT answers and failing samples to repair, so a strong model gives data too)",
+    )
+
+
+ExampleKindName = Literal["repair", "rft", "rehearsal"]
 
 
 @dataclass
 class PairsConfig:
-    """How repair pairs and rehearsal examples are extracted."""
+    """Which training examples the PAIRS phase extracts from the training tasks' search."""
 
+    recipe: list[ExampleKindName] = _f(
+        ["repair", "rehearsal"],
+        "example kinds to make: repair (weak answer + feedback -> best answer), rft (the "
+        "model's own verified first-attempt answers), rehearsal (solved task -> its answer)",
+    )
     max_per_task: int = _f(4, "most repair pairs kept per task")
     min_gain: float = _f(0.01, "least score improvement from weak to strong for a pair")
-    rehearsal_ratio: float = _f(0.5, "rehearsal examples (task -> passing answer) per repair pair")
+    rft_per_task: int = _f(
+        4, "most distinct verified first-attempt answers (RFT examples) kept per task"
+    )
+    rft_text: Literal["artifact", "completion"] = _f(
+        "artifact",
+        "an RFT example's answer: artifact (the extracted answer as the domain formats it, "
+        "like repair pairs) or completion (the model's whole reply, reasoning included)",
+    )
+    frontier: bool = _f(
+        False,
+        "keep repair/RFT examples only from frontier tasks: pass rate among the task's "
+        "first-attempt answers strictly between 0 and 1",
+    )
+    rehearsal_ratio: float = _f(
+        0.5, "rehearsal examples (solved task -> passing answer) per repair/RFT example"
+    )
+    shuffle_answers: bool = _f(
+        False,
+        "control: give every example the answer of an example from another task (same "
+        "prompts, same answers, same count; a gain that survives this is not learning)",
+    )
+    from_run: str | None = _f(
+        None,
+        "take the search attempts from this run folder instead of this run (its training "
+        "tasks must be this run's); experiments share one data collection this way",
+    )
 
 
 @dataclass
@@ -103,7 +151,9 @@ class TrainConfig:
         1024, "longest training example in tokens (longer ones are cut, and counted in the log)"
     )
     optimizer: Literal["adafactor", "adam", "adamw", "sgd"] = _f("adafactor", "optimizer")
-    min_pairs: int = _f(2, "skip training when fewer repair pairs than this were found")
+    min_pairs: int = _f(
+        2, "skip training when fewer repair/RFT examples than this were found (rehearsal aside)"
+    )
     validation_fraction: float = _f(
         0.2,
         "share of the training tasks whose examples are held out to measure validation loss "
@@ -130,6 +180,15 @@ class TrainConfig:
         "likelihood from falling); examples without a rejected answer get only this term, and "
         "are skipped when it is 0",
     )
+
+
+@dataclass
+class MeasureConfig:
+    """The MEASURE phases: held-out and transfer tasks, greedy and sampled."""
+
+    samples: int = _f(8, "sampled answers per task for sampled pass@1 and pass@k (0 = greedy only)")
+    temperature: float = _f(0.8, "sampling temperature of the sampled answers")
+    train: bool = _f(False, "measure the training tasks too (shows memorisation; costs time)")
 
 
 @dataclass
@@ -172,6 +231,7 @@ class RunConfig:
     search: SearchConfig = field(default_factory=SearchConfig)
     pairs: PairsConfig = field(default_factory=PairsConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    measure: MeasureConfig = field(default_factory=MeasureConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     after_search: bool = _f(True, "run the search again with the adapter (AFTER-search phase)")
@@ -215,7 +275,23 @@ def build_config(*layers: dict[str, Any]) -> RunConfig:
     config = RunConfig()
     for layer in layers:
         _apply(config, layer, "")
+    _check(config)
     return config
+
+
+def _check(config: RunConfig) -> None:
+    """Raise ConfigError for values that are each valid but do not make sense together."""
+    recipe = config.pairs.recipe
+    if not {"repair", "rft"} & set(recipe):
+        raise ConfigError(
+            f"Config key 'pairs.recipe' is {recipe!r}; it needs repair or rft "
+            "(rehearsal is mixed in per repair/RFT example).",
+            "Use e.g. [repair, rehearsal] (the default) or [rft, rehearsal].",
+        )
+    if len(set(recipe)) != len(recipe):
+        raise ConfigError(f"Config key 'pairs.recipe' names a kind twice: {recipe!r}.")
+    if config.measure.samples < 0:
+        raise ConfigError("Config key 'measure.samples' must be 0 or more.")
 
 
 def to_dict(config: Any) -> dict[str, Any]:
@@ -267,6 +343,15 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
             except ConfigError:
                 continue
         raise ConfigError(f"Config key '{path}' has value {value!r}; expected {_type_name(tp)}.")
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"Config key '{path}' has value {value!r}; expected a mapping.")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"Config key '{path}' has value {value!r}; expected a list.")
+        (arg,) = typing.get_args(tp)
+        return [_coerce(v, arg, f"{path}[{i}]") for i, v in enumerate(value)]
     if origin is Literal:
         if value in typing.get_args(tp):
             return value

@@ -118,7 +118,9 @@ def run_started(run: Run) -> None:
 
 @hookspec
 def phase_finished(run: Run, phase: str, stats: dict[str, Any]) -> None:
-    """Observe the end of a phase (``before``, ``search``, ``pairs``, ``train``, ``after``, ``after_search``; see :data:`forge.phases.PHASES`).
+    """Observe the end of a phase (``before``, ``search``, ``pairs``, ``train``, ``after``,
+    ``after_search``; in experiments also ``measure``, ``collect``, ``measure_after``; see
+    :data:`forge.phases.PHASES`).
 
     Called once per phase, after its results are committed to the run store. ``stats`` holds
     plain data: counts such as ``passed`` and ``total``, and ``seconds``.

@@ -1,4 +1,4 @@
-"""What each kind of phase does: single pass, search, pairs, train (see :mod:`forge.phases`).
+"""What each kind of phase does: single pass, search, pairs, train, measure (:mod:`forge.phases`).
 
 :func:`run_phase` runs one phase of a session's plan and returns the stats it records.
 Each function only uses the Domain contract and the session's seams (engine, trainer,
@@ -7,15 +7,22 @@ executor, store), so every domain and every engine runs through exactly this cod
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forge.attempts import load_attempts, single_pass
-from forge.pairs import rehearsal_examples, repair_examples, write_jsonl
+from forge.errors import UsageError
+from forge.measure import run_measure
+from forge.pairs import write_jsonl
+from forge.recipes import build_examples
 from forge.report.console import task_line
 from forge.search import TaskState, run_search
+from forge.store import RunStore
 from forge.summary import phase_stats
 from forge.trainlog import train_lines, train_stats
+from forge.types import Attempt, Task
 
 if TYPE_CHECKING:
     from forge.phases import Phase
@@ -38,12 +45,13 @@ def _single(session: Session, phase: Phase) -> dict[str, Any]:
 
 
 def _search(session: Session, phase: Phase) -> dict[str, Any]:
-    """SEARCH / AFTER+SEARCH: the evolutionary search on training and held-out tasks.
+    """SEARCH / AFTER+SEARCH: the evolutionary search on training and held-out tasks;
+    COLLECT: the same search on the training tasks only (an experiment's training data).
 
     The matching single pass's greedy answers (``phase.seed_from``) seed generation 0 when
     that phase ran in this run.
     """
-    tasks = session.tasks
+    tasks = session.train if phase.tasks == "train" else session.tasks
     seeds = {}
     if phase.seed_from:
         stored = load_attempts(session.store, phase.seed_from, tasks)
@@ -56,49 +64,97 @@ def _search(session: Session, phase: Phase) -> dict[str, Any]:
             note = f"solved in generation {gen}" if gen is not None else "not solved"
             line = task_line(s.task.id, top, session.is_heldout(s.task.id))
             session.echo(f"{line}  ({note}, {len(s.attempts)} candidates)")
-    stats = _stats(session, {s.task.id: s.attempts for s in states})
+    stats = _stats(session, {s.task.id: s.attempts for s in states}, phase.tasks != "train")
     stats["candidates"] = sum(len(s.attempts) for s in states)
     stats["solved_generation"] = {s.task.id: s.public_solved_generation for s in states}
     return stats
 
 
 def _pairs(session: Session, phase: Phase) -> dict[str, Any]:
-    """PAIRS: repair examples and rehearsal from the SEARCH phase's training tasks only."""
+    """PAIRS: the configured recipe (``pairs.*``) on the training tasks' search attempts only
+    (this run's, or those of the run ``pairs.from_run`` names)."""
     cfg = session.config
-    stored = load_attempts(session.store, "search", session.train)
+    stored, where = _training_attempts(session)
     states = [TaskState(t, stored[t.id]) for t in session.train]
-    repair = repair_examples(
-        session.domain, states, cfg.pairs.max_per_task, cfg.pairs.min_gain, cfg.search.feedback
-    )
-    count = max(1, round(len(repair) * cfg.pairs.rehearsal_ratio)) if repair else 0
-    rehearsal = rehearsal_examples(session.domain, states, count, cfg.seed)
-    examples = [*repair, *rehearsal]
+    recipe = build_examples(session.domain, states, cfg.pairs, cfg.search.feedback, cfg.seed)
+    examples = recipe.examples
     session.store.save_examples(examples)
     path = session.run_dir / "pairs.jsonl"
     write_jsonl(path, examples)
-    session.echo(
-        f"  {len(repair)} repair pairs from {len({e.task_id for e in repair})} tasks, "
-        f"{len(rehearsal)} rehearsal examples -> {path}"
-    )
-    return {"repair": len(repair), "rehearsal": len(rehearsal)}
+    kinds: Counter[str] = Counter(e.kind for e in examples)
+    made = []
+    for kind in cfg.pairs.recipe:
+        tasks = len({e.task_id for e in examples if e.kind == kind})
+        what = "repair pairs" if kind == "repair" else f"{kind} examples"
+        made.append(
+            f"{kinds[kind]} {what}" + (f" from {tasks} tasks" if kind != "rehearsal" else "")
+        )
+    control = " (answers shuffled across tasks: the control)" if cfg.pairs.shuffle_answers else ""
+    source = f" (from {where})" if cfg.pairs.from_run else ""
+    session.echo(f"  {', '.join(made)}{control}{source} -> {path}")
+    return {"repair": kinds["repair"], "rehearsal": kinds["rehearsal"], **kinds, **recipe.info}
+
+
+def _training_attempts(session: Session) -> tuple[dict[str, list[Attempt]], str]:
+    """Return the training tasks' search attempts by task id, and where they came from.
+
+    The data collection phase (``collect``) when the source run planned one, else ``search``.
+    """
+    source = session.config.pairs.from_run
+    if source is None:
+        names = session.store.get_meta("phase_list") or []
+        phase = "collect" if "collect" in names else "search"
+        return load_attempts(session.store, phase, session.train), f"this run's {phase} phase"
+    store = _source_store(Path(source), session.train)
+    try:
+        names = store.get_meta("phase_list") or []
+        phase = "collect" if "collect" in names else "search"
+        if store.phase_status(phase) != "done":
+            raise UsageError(
+                f"pairs.from_run '{source}' has not finished its {phase} phase.",
+                "Finish (resume) that run first.",
+            )
+        return load_attempts(store, phase, session.train), f"{source} ({phase})"
+    finally:
+        store.close()
+
+
+def _source_store(run_dir: Path, train: list[Task]) -> RunStore:
+    """Open the run ``pairs.from_run`` names; its training tasks must be ``train``."""
+    if not (run_dir / "forge.db").is_file():
+        raise UsageError(
+            f"pairs.from_run '{run_dir}' is not a run folder (no forge.db).",
+            "Name the folder of a run that collected data (forge run or an experiment).",
+        )
+    store = RunStore(run_dir / "forge.db")
+    if [t.id for t in store.load_split("train")] != [t.id for t in train]:
+        store.close()
+        raise UsageError(
+            f"pairs.from_run '{run_dir}' has other training tasks than this run.",
+            "Use the same tasks settings (source, heldout, split_seed, limits) in both.",
+        )
+    return store
 
 
 def _train(session: Session, phase: Phase) -> dict[str, Any]:
     """TRAIN: the configured trainer on the stored examples; records the adapter for AFTER."""
     cfg = session.config.train
     examples = session.store.examples()
-    n_repair = sum(e.kind == "repair" for e in examples)
-    if n_repair < cfg.min_pairs:
+    kinds = Counter(e.kind for e in examples)
+    n_primary = len(examples) - kinds["rehearsal"]
+    if n_primary < cfg.min_pairs:
+        what = " + ".join(f"{kinds[k]} {k}" for k in ("repair", "rft") if kinds[k]) or "0"
         reason = (
-            f"only {n_repair} repair pairs (train.min_pairs is {cfg.min_pairs}); "
-            "the AFTER phases use the unchanged model"
-        )
+            f"only {n_primary} repair pairs (train.min_pairs is {cfg.min_pairs}); "
+            if set(kinds) <= {"repair", "rehearsal"}
+            else f"only {what} examples besides rehearsal (train.min_pairs is {cfg.min_pairs}); "
+        ) + "the AFTER phases use the unchanged model"
         session.echo(f"  skipped: {reason}")
         return {"skipped": reason, "pairs": len(examples)}
-    session.echo(
-        f"  {n_repair} repair pairs + {len(examples) - n_repair} rehearsal examples, "
-        f"{cfg.iters} iterations ({cfg.method})"
+    counts = " + ".join(
+        f"{n} repair pairs" if k == "repair" else f"{n} {k} examples" for k, n in kinds.items()
     )
+    session.echo(f"  {counts}, {cfg.iters} iterations ({cfg.method})")
     out = session.run_dir / "adapter"
     result = session.train_adapter(examples, out, "training")
     session.store.save_train_log(result.losses)
@@ -131,8 +187,14 @@ def _train(session: Session, phase: Phase) -> dict[str, Any]:
     }
 
 
-def _stats(session: Session, attempts: dict[str, Any]) -> dict[str, Any]:
-    return phase_stats(attempts, [t.id for t in session.train], [t.id for t in session.heldout])
+def _measure(session: Session, phase: Phase) -> dict[str, Any]:
+    """MEASURE / MEASURE AFTER: greedy and sampled answers on held-out and transfer tasks."""
+    return run_measure(session, phase)
+
+
+def _stats(session: Session, attempts: dict[str, Any], heldout: bool = True) -> dict[str, Any]:
+    held = [t.id for t in session.heldout] if heldout else []
+    return phase_stats(attempts, [t.id for t in session.train], held)
 
 
 RUNNERS: dict[str, Callable[[Session, Phase], dict[str, Any]]] = {
@@ -140,5 +202,6 @@ RUNNERS: dict[str, Callable[[Session, Phase], dict[str, Any]]] = {
     "search": _search,
     "pairs": _pairs,
     "train": _train,
+    "measure": _measure,
 }
 """The function that runs each kind of phase."""

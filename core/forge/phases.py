@@ -16,7 +16,10 @@ from forge.errors import UsageError
 if TYPE_CHECKING:
     from forge.config import RunConfig
 
-PhaseKind = Literal["single", "search", "pairs", "train"]
+PhaseKind = Literal["single", "search", "pairs", "train", "measure"]
+PhaseTasks = Literal["all", "train", "eval"]
+"""Which tasks a phase works on: ``all`` (training and held-out), ``train`` (training only:
+a data collection), ``eval`` (held-out and transfer, plus training with ``measure.train``)."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,8 @@ class Phase:
     ``name`` is the id stored in the run; ``title`` heads its console block; ``label`` is its
     short name in summaries and charts; ``kind`` picks the function that runs it;
     ``seed_from`` names the single pass whose greedy answers seed a search's generation 0;
-    ``uses_adapter`` says whether it generates with the trained adapter.
+    ``uses_adapter`` says whether it generates with the trained adapter; ``tasks`` says
+    which tasks it works on (:data:`PhaseTasks`).
     """
 
     name: str
@@ -35,6 +39,7 @@ class Phase:
     kind: PhaseKind
     seed_from: str | None = None
     uses_adapter: bool = False
+    tasks: PhaseTasks = "all"
 
     @property
     def measured(self) -> bool:
@@ -44,7 +49,21 @@ class Phase:
 
 PHASES: tuple[Phase, ...] = (
     Phase("before", "BEFORE: single pass (greedy)", "Before", "single"),
+    Phase(
+        "measure",
+        "MEASURE: held-out and transfer tasks, greedy and sampled",
+        "Measure",
+        "measure",
+        tasks="eval",
+    ),
     Phase("search", "SEARCH: evolutionary search with feedback", "Search", "search", "before"),
+    Phase(
+        "collect",
+        "COLLECT: samples and repairs on the training tasks",
+        "Collect",
+        "search",
+        tasks="train",
+    ),
     Phase("pairs", "PAIRS: training examples from what the search verified", "Pairs", "pairs"),
     Phase("train", "TRAIN: LoRA on the examples", "Train", "train"),
     Phase("after", "AFTER: single pass with the adapter", "After", "single", None, True),
@@ -56,8 +75,24 @@ PHASES: tuple[Phase, ...] = (
         "after",
         True,
     ),
+    Phase(
+        "measure_after",
+        "MEASURE AFTER: held-out and transfer tasks with the adapter",
+        "Measure after",
+        "measure",
+        None,
+        True,
+        "eval",
+    ),
 )
-"""Every phase, in the order a full run takes them."""
+"""Every phase, in the order a run takes them (``forge run`` takes :data:`RUN`)."""
+
+RUN = ("before", "search", "pairs", "train", "after", "after_search")
+"""The phases of ``forge run``, in order."""
+COLLECTION = ("measure", "collect")
+"""An experiment's shared work per seed: the base model measured, and the training data."""
+ARM = ("pairs", "train", "measure_after")
+"""An experiment arm's work per seed: examples from the shared collection, train, measure."""
 
 BY_NAME = {p.name: p for p in PHASES}
 MEASURED: tuple[Phase, ...] = tuple(p for p in PHASES if p.measured)
@@ -73,7 +108,7 @@ def get(name: str) -> Phase:
 
 def plan(config: RunConfig) -> tuple[Phase, ...]:
     """Return the phases ``forge run`` takes with ``config`` (``after_search: false`` drops one)."""
-    return tuple(p for p in PHASES if p.name != "after_search" or config.after_search)
+    return tuple(BY_NAME[n] for n in RUN if n != "after_search" or config.after_search)
 
 
 def eval_plan(search: bool) -> tuple[Phase, ...]:

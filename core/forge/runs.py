@@ -33,9 +33,18 @@ class Run:
     phases: list[str] = field(default_factory=list)
 
 
-def new_run_dir(out: Path, domain: str) -> Path:
-    """Create and return a fresh ``<out>/<timestamp>-<domain>-<random>`` folder."""
+def new_run_dir(out: Path, domain: str, name: str | None = None) -> Path:
+    """Create and return a fresh ``<out>/<timestamp>-<domain>-<random>`` folder (or
+    ``<out>/<name>``: one left without a store by a start that was cut off is reused)."""
     out.mkdir(parents=True, exist_ok=True)
+    if name is not None:
+        path = out / name
+        if (path / "forge.db").exists():
+            raise StoreError(
+                f"Run folder '{path}' exists already.", "Resume it, or pick another name."
+            )
+        path.mkdir(exist_ok=True)
+        return path
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = out / f"{stamp}-{domain}-{secrets.token_hex(2)}"
     path.mkdir()

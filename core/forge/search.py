@@ -65,15 +65,17 @@ def plan_generation(
     repairs_per_elite: int,
     first_prompt: Callable[[Task], list[Message]],
     repair_prompt: Callable[[Task, Attempt], list[Message]],
+    include_solved: bool = False,
 ) -> list[Request]:
     """Return the generation's prompts: fresh samples at generation 0, repairs of elites after.
 
-    Solved tasks get no requests. A task with no usable elite (every answer lacked an
-    artifact) is sampled afresh instead of repaired.
+    Solved tasks get no requests, except at generation 0 with ``include_solved`` (a task
+    its greedy seed solves is still sampled, so it yields training data). A task with no
+    usable elite (every answer lacked an artifact) is sampled afresh instead of repaired.
     """
     requests: list[Request] = []
     for state in states:
-        if state.public_solved:
+        if state.public_solved and not (include_solved and generation == 0):
             continue
         chosen = state.elites(elites) if generation > 0 else []
         if not chosen:
@@ -121,6 +123,7 @@ def run_search(
             cfg.repairs_per_elite,
             session.domain.build_prompt,
             lambda task, a: session.repair_prompt(task, a),
+            cfg.include_solved,
         )
         if not reqs:
             if seeded:

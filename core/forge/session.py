@@ -49,7 +49,9 @@ class Session:
         self.config, self.run_dir, self.store, self.plan = config, run_dir, store, plan
         self.train, self.heldout = tasks
         self.tasks = [*self.train, *self.heldout]
-        self._heldout_ids = {t.id for t in self.heldout}
+        self.transfer: list[Task] = parts.get("transfer", [])
+        """Tasks from another distribution: only the measure phases see them."""
+        self._heldout_ids = {t.id for t in (*self.heldout, *self.transfer)}
         self.domain: Domain = parts["domain"]
         self.verifiers: Sequence[Verifier] = parts["verifiers"]
         self.executor: Executor = parts["executor"]
@@ -79,13 +81,15 @@ class Session:
         echo: Echo = print,
         progress: ProgressBar | None = None,
         model_progress: ModelProgress | None = None,
+        name: str | None = None,
     ) -> Session:
         """Start a fresh run in a new folder under ``out``, or reopen ``run_dir`` to resume it.
 
         ``plan`` defaults to :func:`forge.phases.plan` of ``config``; a resumed run keeps the
-        plan it was started with. Everything that can fail on bad input (unknown domain,
-        engine, trainer or executor, a domain whose prerequisites are missing, a bad task
-        source, a model that will not load) fails before a fresh run's folder is created.
+        plan it was started with. ``name`` names a fresh run's folder (default: a timestamp,
+        the domain and a random suffix). Everything that can fail on bad input (unknown
+        domain, engine, trainer or executor, a domain whose prerequisites are missing, a bad
+        task source, a model that will not load) fails before a fresh run's folder is created.
         """
         from forge.plugins import get_manager
         from forge.readiness import require_ready
@@ -93,7 +97,7 @@ class Session:
         manager = get_manager()
         parts = _resolve_parts(manager, config)
         require_ready(parts["domain"])  # a missing simulator stops here, before any phase
-        parts.update(manager=manager, model_progress=model_progress)
+        parts.update(manager=manager, model_progress=model_progress, name=name)
         # The executor starts first: its sandbox is the one task loaders share (HumanEval
         # runs its canonical solutions there), so a process never runs two pools of lanes.
         executor = parts["executor"] = _create_executor(parts["executor_cls"], config)
@@ -114,9 +118,10 @@ class Session:
         progress: ProgressBar | None,
         parts: dict[str, Any],
     ) -> Session:
-        from forge.tasks import prepare_tasks
+        from forge.tasks import prepare_tasks, prepare_transfer
 
         tasks = prepare_tasks(parts["domain"], config)
+        parts["transfer"] = prepare_transfer(parts["domain"], config, *tasks)
         resumed = run_dir is not None
         if run_dir is None:
             # Load the model before making the folder: a bad --model leaves nothing behind.
@@ -127,12 +132,12 @@ class Session:
                 parts["model_progress"],
                 parts["executor"],
             )
-            run_dir = new_run_dir(out, parts["domain"].name)
+            run_dir = new_run_dir(out, parts["domain"].name, parts.get("name"))
             write_config(run_dir, config)
         lock = parts["lock"] = RunLock(run_dir).__enter__()
         try:
             store = open_store(run_dir, config)
-            _check_same_tasks(store, *tasks)
+            _check_same_tasks(store, *tasks, parts["transfer"])
             names = store.get_meta("phase_list") or [
                 p.name for p in plan or phase_table.plan(config)
             ]
@@ -177,12 +182,18 @@ class Session:
 
     def header(self) -> str:
         """Return the first console line: run id, domain, tasks, and what it runs on."""
-        kind = "forge eval" if self.is_evaluation else "forge run"
+        experiment = any(p.kind == "measure" or p.tasks == "train" for p in self.plan)
+        evaluation = self.is_evaluation and not experiment
+        kind = "forge experiment" if experiment else "forge eval" if evaluation else "forge run"
         counts = (
             f"{len(self.tasks)} tasks (evaluation: {', '.join(p.name for p in self.plan)})"
-            if self.is_evaluation
+            if evaluation
             else f"{len(self.train)} training + {len(self.heldout)} held-out tasks"
         )
+        if self.transfer:
+            counts += f" + {len(self.transfer)} transfer tasks"
+        if experiment:
+            counts += f" ({', '.join(p.name for p in self.plan)})"
         resumed = " (resumed)" if self.resumed else ""
         return f"{kind} {self.run_dir.name}: domain {self.domain.name} v{self.domain.version}, {counts}{resumed}"
 
@@ -342,6 +353,12 @@ def _resolve_parts(manager: Any, config: RunConfig) -> dict[str, Any]:
     }
 
 
+def check_parts(manager: Any, config: RunConfig) -> None:
+    """Raise the one-line error a run with ``config`` would raise for a domain, engine,
+    trainer or executor that is not installed or cannot run here; start nothing."""
+    _resolve_parts(manager, config)
+
+
 def select_engine(engines: dict[str, type[Engine]], name: str) -> type[Engine]:
     """Return the engine class called ``name``; ``auto`` is the usable one ranked highest here."""
     if name != "auto":
@@ -384,14 +401,15 @@ def _create_executor(cls: type[Executor], config: RunConfig) -> Executor:
     return cls.create(config)
 
 
-def _check_same_tasks(store: RunStore, train: list[Task], heldout: list[Task]) -> None:
-    saved_train, saved_held = store.load_tasks()
-    if not saved_train and not saved_held:
-        store.save_tasks(train, heldout)
+def _check_same_tasks(
+    store: RunStore, train: list[Task], heldout: list[Task], transfer: list[Task]
+) -> None:
+    saved = [store.load_split(s) for s in ("train", "heldout", "transfer")]
+    if not any(saved):
+        store.save_tasks(train, heldout, transfer)
         return
-    if [t.id for t in saved_train] != [t.id for t in train] or [t.id for t in saved_held] != [
-        t.id for t in heldout
-    ]:
+    ids = lambda tasks: [t.id for t in tasks]  # noqa: E731
+    if list(map(ids, saved)) != list(map(ids, (train, heldout, transfer))):
         raise StoreError(
             "The run's tasks changed since it started (the task source was edited or moved).",
             "Restore the task file, or start a new run.",

@@ -111,10 +111,12 @@ class RunStore:
         return json.loads(row[0]) if row else default
 
     # ----- tasks -----------------------------------------------------------------------
-    def save_tasks(self, train: Iterable[Task], heldout: Iterable[Task]) -> None:
-        """Record the task split once, at the start of a run."""
+    def save_tasks(
+        self, train: Iterable[Task], heldout: Iterable[Task], transfer: Iterable[Task] = ()
+    ) -> None:
+        """Record the task split once, at the start of a run (transfer tasks: measured only)."""
         with self.transaction() as db:
-            for split, tasks in (("train", train), ("heldout", heldout)):
+            for split, tasks in (("train", train), ("heldout", heldout), ("transfer", transfer)):
                 for i, t in enumerate(tasks):
                     db.execute(
                         "INSERT OR REPLACE INTO tasks VALUES (?, ?, ?, ?)",
@@ -123,11 +125,12 @@ class RunStore:
 
     def load_tasks(self) -> tuple[list[Task], list[Task]]:
         """Return ``(train, heldout)`` tasks as saved."""
-        out: dict[str, list[Task]] = {"train": [], "heldout": []}
-        for split, raw in self.db.execute("SELECT split, task FROM tasks ORDER BY split, ord"):
-            d = json.loads(raw)
-            out[split].append(Task(**d))
-        return out["train"], out["heldout"]
+        return self.load_split("train"), self.load_split("heldout")
+
+    def load_split(self, split: str) -> list[Task]:
+        """Return the tasks saved under ``split`` (``train``, ``heldout`` or ``transfer``)."""
+        rows = self.db.execute("SELECT task FROM tasks WHERE split = ? ORDER BY ord", (split,))
+        return [Task(**json.loads(raw)) for (raw,) in rows]
 
     # ----- phases and units ------------------------------------------------------------
     def phase_status(self, name: str) -> str | None:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from forge.phases import MEASURED, PHASES
+from forge.phases import BY_NAME, MEASURED, RUN
 from forge.store import RunStore
 from forge.types import Attempt, best
 
@@ -48,7 +48,7 @@ def phase_stats(
 def build_summary(store: RunStore, run_id: str) -> dict[str, Any]:
     """Return the run's summary from its store: what ``summary.json`` holds."""
     records = store.phases()
-    planned = list(store.get_meta("phase_list") or [p.name for p in PHASES])
+    planned = list(store.get_meta("phase_list") or RUN)
     train, heldout = store.load_tasks()
     out: dict[str, Any] = {
         "run_id": run_id,
@@ -68,6 +68,12 @@ def build_summary(store: RunStore, run_id: str) -> dict[str, Any]:
         "partial": [n for n in planned if records.get(n, {}).get("status") == "running"],
         "tasks": {"train": [t.id for t in train], "heldout": [t.id for t in heldout]},
     }
+    transfer = store.load_split("transfer")
+    if transfer:
+        out["tasks"]["transfer"] = [t.id for t in transfer]
+    measured = {n: _measure(store, records.get(n)) for n in planned if _is_measure(n)}
+    if measured:
+        out["measure"] = {n: m for n, m in measured.items() if m is not None}
     for phase in MEASURED:
         if phase.name not in planned:
             continue
@@ -95,6 +101,17 @@ def _measured(
         if not any(t in by_task for t in tasks[split]):
             stats[split] = None
     return stats
+
+
+def _is_measure(name: str) -> bool:
+    return name in BY_NAME and BY_NAME[name].kind == "measure"
+
+
+def _measure(store: RunStore, record: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Return a finished measure phase's metrics per split (None until it finishes)."""
+    if record and record["status"] == "done":
+        return {k: v for k, v in record["stats"].items() if k != "seconds"}
+    return None
 
 
 def _pairs(store: RunStore, record: Mapping[str, Any] | None) -> dict[str, int] | None:

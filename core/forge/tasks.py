@@ -153,7 +153,8 @@ def prepare_tasks(domain: Domain, config: RunConfig) -> tuple[list[Task], list[T
     check_unique(tasks, config.tasks.source or f"the built-in {domain.name} tasks")
     held = config.tasks.heldout
     held_arg = held if isinstance(held, float) else load_tasks(domain, held)
-    train, heldout = split_tasks(tasks, held_arg, config.seed)
+    split_seed = config.seed if config.tasks.split_seed is None else config.tasks.split_seed
+    train, heldout = split_tasks(tasks, held_arg, split_seed)
     if not isinstance(held, float) and len(train) < len(tasks):
         print(
             f"Note: {len(tasks) - len(train)} of the {len(tasks)} tasks from --tasks are also in "
@@ -238,3 +239,26 @@ def _problem(value: object) -> str:
             items = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             stack.extend((v, depth + 1) for v in items)
     return ""
+
+
+def prepare_transfer(
+    domain: Domain, config: RunConfig, train: Sequence[Task], heldout: Sequence[Task]
+) -> list[Task]:
+    """Return the transfer tasks ``config.tasks.transfer`` names (none when it is None).
+
+    Transfer tasks are only measured; an id shared with a training or held-out task is an
+    error, so no transfer task can be trained on and no result is counted twice.
+    """
+    source = config.tasks.transfer
+    if source is None:
+        return []
+    tasks = load_tasks(domain, source)
+    check_unique(tasks, source)
+    taken = {t.id for t in (*train, *heldout)}
+    clash = [t.id for t in tasks if t.id in taken]
+    if clash:
+        raise TaskFormatError(
+            f"Transfer task '{clash[0]}' ({source}) is also a training or held-out task.",
+            "Pick a transfer set from another source (tasks.transfer).",
+        )
+    return tasks

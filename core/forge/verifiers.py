@@ -136,7 +136,9 @@ def _plugin_error(domain: Domain, exc: Exception) -> Verdict:
     """Return the ``error`` verdict for a domain whose verify() raised, naming its plugin."""
     from forge.plugins import domain_label, owner_of_domain
 
-    message = f"{domain_label(domain.name)} failed while verifying: {type(exc).__name__}: {_said(exc)}"
+    message = (
+        f"{domain_label(domain.name)} failed while verifying: {type(exc).__name__}: {_said(exc)}"
+    )
     return Verdict(
         status="error",
         message=sanitize.text(message, sanitize.MESSAGE_CHARS),

@@ -26,6 +26,7 @@ with specific failure feedback -> learn from weak->strong repair pairs (LoRA)
 \b
 Start here:
   forge run --domain code --quick     the whole loop on the built-in model
+  forge experiment EXPERIMENT.yaml    arms x seeds with a control, with 95% intervals
   forge domains                       installed domains
   forge verify --domain code --task fizzbuzz --candidate answer.py
   forge doctor                        what forge sees on this machine
@@ -41,9 +42,19 @@ def cli() -> None:
 
 
 def _add_builtin_commands() -> None:
-    from forge.cli import export, info, models, plugin_new, report_cmd, run, tasks_cmd, train
+    from forge.cli import (
+        experiment,
+        export,
+        info,
+        models,
+        plugin_new,
+        report_cmd,
+        run,
+        tasks_cmd,
+        train,
+    )
 
-    for module in (info, tasks_cmd, run, train, report_cmd, export, plugin_new):
+    for module in (info, tasks_cmd, run, experiment, train, report_cmd, export, plugin_new):
         for command in module.COMMANDS:
             cli.add_command(command)
     cli.add_command(models.models)

@@ -21,6 +21,9 @@ PHASE_COLORS = {
     "train": "#7c4dcc",
     "after": "#2f9e77",
     "after_search": "#1d7a5c",
+    "measure": "#b0b8c6",
+    "collect": "#5a82e0",
+    "measure_after": "#44b38f",
 }
 STATUS_COLORS = {
     "passed": "#2f9e77",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from forge.phases import MEASURED, Phase
+from forge.phases import MEASURED, RUN, Phase
 
 if TYPE_CHECKING:
     from forge.types import Attempt
@@ -47,19 +47,39 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     planned = summary.get("phase_list")
     evaluation = isinstance(planned, list) and "train" not in planned
     shown = shown_phases(summary)
-    lines = _block("Tasks" if evaluation else "Training tasks", summary.get("phases") or {}, shown)
+    lines = (
+        _block("Tasks" if evaluation else "Training tasks", summary.get("phases") or {}, shown)
+        if shown or not summary.get("measure")
+        else []
+    )
     heldout = summary.get("heldout") or {}
     if any((_stats(heldout, p.name) or {}).get("total") for p in shown):
         lines += _block("Held-out tasks", heldout, shown)
+    lines += measure_lines(summary.get("measure") or {})
     lines.append(_footer(summary, evaluation))
     return lines
 
 
+def measure_lines(measure: Mapping[str, Any]) -> list[str]:
+    """Return one line per finished measure phase and split, e.g.
+    ``'  Measure, heldout: 50 tasks, 8 samples each: greedy 12.0%, pass@1 10.5%, ...'``."""
+    from forge.measure import describe
+    from forge.phases import label
+
+    lines = []
+    for phase, splits in measure.items():
+        for split, block in (splits or {}).items():
+            if isinstance(block, Mapping):
+                lines.append(f"  {label(phase)}, {split}: {describe(block)}")
+    return ["Measured (greedy and sampled answers)", *lines] if lines else []
+
+
 def shown_phases(summary: Mapping[str, Any]) -> list[Phase]:
-    """Return the measured phases a run planned (every one for a run that does not say)."""
+    """Return the measured phases a run planned (those of ``forge run`` for a run that does
+    not say)."""
     planned = summary.get("phase_list")
     if not isinstance(planned, list):
-        return list(MEASURED)
+        planned = list(RUN)
     return [p for p in MEASURED if p.name in planned]
 
 

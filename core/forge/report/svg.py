@@ -255,3 +255,87 @@ def stacked_bars(
         body.append(_text(LEFT + slot * (g + 0.5), H - BOTTOM + 29, f"n={total}", size=9))
     used = [cat for c, cat in enumerate(categories) if any(row[c] for row in counts)]
     return _svg(body + _legend(used), label)
+
+
+Estimate = tuple[float, float, float]
+"""``(mean, lo, hi)``: a point estimate with its interval."""
+
+
+def interval_bars(
+    label: str,
+    groups: Sequence[str],
+    series: Sequence[tuple[str, str]],
+    values: Sequence[Sequence[Estimate | None]],
+    signed: bool = False,
+) -> str:
+    """Return grouped bars of fractions with error bars (the interval), shown in percent.
+
+    ``values[s][g]`` is series ``s`` in group ``g`` (None = not measured, drawn as a dash).
+    ``signed`` draws differences: the axis spans the largest interval end either side of
+    a marked zero line, and bars grow up or down from it.
+    """
+    ends = [abs(x) for row in values for v in row if v for x in v]
+    if signed:
+        top = nice_ticks(0, max(ends, default=0.01) or 0.01, 3)[-1]
+        lo_v, hi_v = -top, top
+    else:
+        lo_v, hi_v = 0.0, 1.0
+    plot_h = H - TOP - BOTTOM
+    scale = lambda v: TOP + plot_h * (hi_v - max(lo_v, min(hi_v, v))) / (hi_v - lo_v)  # noqa: E731
+    ticks = [lo_v, lo_v / 2, 0.0, hi_v / 2, hi_v] if signed else [0, 0.25, 0.5, 0.75, 1.0]
+    body = _y_axis(ticks, scale, lambda t: _tick(t, signed))
+    slot = (W - LEFT - RIGHT) / max(1, len(groups))
+    bar_w = min(30.0, slot * 0.8 / max(1, len(series)))
+    zero = scale(0.0)
+    for g, group in enumerate(groups):
+        x0 = LEFT + slot * g + (slot - bar_w * len(series)) / 2
+        for s, (name, color) in enumerate(series):
+            v = values[s][g]
+            bar = _interval_bar(x0 + s * bar_w, bar_w, v, color, scale, zero, signed)
+            tip = f"{name} · {group}" + (
+                f": {100 * v[0]:.1f} [{100 * v[1]:.1f}, {100 * v[2]:.1f}]" if v else ": not run"
+            )
+            body.append(f"<g><title>{escape(tip)}</title>{''.join(bar)}</g>")
+        body.append(_text(LEFT + slot * (g + 0.5), H - BOTTOM + 16, group, size=11))
+    stroke = INK if signed else AXIS
+    body.append(
+        f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="{stroke}"/>'
+    )
+    return _svg(body + _legend(series), label)
+
+
+def _interval_bar(
+    x: float,
+    w: float,
+    value: Estimate | None,
+    color: str,
+    scale: Callable[[float], float],
+    zero: float,
+    signed: bool,
+) -> list[str]:
+    """Return one bar (from zero to the mean) with its whisker from ``lo`` to ``hi``."""
+    if value is None:
+        return [_text(x + w / 2, zero - 4, "–", size=12, fill_opacity="0.5")]
+    mean, lo, hi = value
+    y, top = scale(mean), min(scale(mean), zero)
+    height = max(abs(zero - y), 0.5)
+    mid, y_lo, y_hi = x + w / 2, scale(lo), scale(hi)
+    label = f"{100 * mean:+.1f}" if signed else f"{100 * mean:.0f}"
+    return [
+        f'<rect x="{x + 2:.1f}" y="{top:.1f}" width="{w - 4:.1f}" height="{height:.1f}" '
+        f'rx="2" fill="{color}" fill-opacity="0.85"/>',
+        f'<line x1="{mid:.1f}" x2="{mid:.1f}" y1="{y_lo:.1f}" y2="{y_hi:.1f}" stroke="{INK}" '
+        'stroke-width="1.4"/>',
+        f'<line x1="{mid - 4:.1f}" x2="{mid + 4:.1f}" y1="{y_lo:.1f}" y2="{y_lo:.1f}" '
+        f'stroke="{INK}" stroke-width="1.4"/>',
+        f'<line x1="{mid - 4:.1f}" x2="{mid + 4:.1f}" y1="{y_hi:.1f}" y2="{y_hi:.1f}" '
+        f'stroke="{INK}" stroke-width="1.4"/>',
+        _text(mid, min(y_hi, y) - 4, label, size=9),
+    ]
+
+
+def _tick(value: float, signed: bool) -> str:
+    """Return an axis label: ``25%`` for fractions, ``+10``/``0``/``-10`` points for differences."""
+    if not signed:
+        return f"{value * 100:.0f}%"
+    return "0" if abs(value) < 1e-12 else f"{value * 100:+.0f}"
