@@ -7,13 +7,12 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, as_completed
 from typing import TYPE_CHECKING, Any
 
 from forge.errors import SandboxError
 from forge.sandbox import codec
-from forge.sandbox.batch import SubmitsJobs
 from forge.sandbox.jobs import Job, JobResult, Limits
 from forge.sandbox.profile import DEFAULT_PROCESSES, ProgramProfile, check_paths
 from forge.sandbox.profile import resolve as resolve_profile
@@ -50,7 +49,7 @@ def default_lanes() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class Sandbox(SubmitsJobs):
+class Sandbox:
     """Runs jobs in sandboxed children forked by pre-started lanes. Thread-safe.
 
     ``lanes`` (default: one per core) jobs run at once. A job still running after
@@ -161,6 +160,21 @@ class Sandbox(SubmitsJobs):
                 raise SandboxError("the sandbox is closed")
             self._queue.put((job, limits, payload, future, programs))
         return future
+
+    def run(self, job: Job) -> JobResult:
+        """Run ``job`` and block until its result is ready."""
+        return self.submit(job).result()
+
+    def run_many(self, jobs: Sequence[Job]) -> list[JobResult]:
+        """Run ``jobs`` on all lanes; return their results in the order given."""
+        futures = [self.submit(job) for job in jobs]
+        return [f.result() for f in futures]
+
+    def as_completed(self, jobs: Sequence[Job]) -> Iterator[tuple[int, JobResult]]:
+        """Run ``jobs`` on all lanes; yield ``(index, result)`` as each one finishes."""
+        futures = {self.submit(job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
     def close(self) -> None:
         """Cancel jobs not yet started, let running ones finish, stop and reap every lane.

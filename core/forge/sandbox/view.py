@@ -7,11 +7,10 @@ isolation in every verdict stay forge's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Future
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, as_completed
 from typing import TYPE_CHECKING
 
-from forge.sandbox.batch import SubmitsJobs
 from forge.sandbox.jobs import Job, JobResult, Limits
 from forge.sandbox.profile import ProgramProfile
 
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
     from forge.sandbox.supervisor import Sandbox
 
 
-class ProgramSandbox(SubmitsJobs):
+class ProgramSandbox:
     """The :class:`Sandbox` API (``run``, ``submit``, ``run_many``, ``as_completed``) over
     another sandbox's lanes, with each job's child allowed to execute ``profile``'s programs."""
 
@@ -51,6 +50,21 @@ class ProgramSandbox(SubmitsJobs):
     def submit(self, job: Job) -> Future[JobResult]:
         """Queue ``job`` under the program profile; see :meth:`Sandbox.submit`."""
         return self.sandbox._submit(job, self.profile)
+
+    def run(self, job: Job) -> JobResult:
+        """Run ``job`` under the program profile and block until its result is ready."""
+        return self.submit(job).result()
+
+    def run_many(self, jobs: Sequence[Job]) -> list[JobResult]:
+        """Run ``jobs`` under the program profile; return their results in order."""
+        futures = [self.submit(job) for job in jobs]
+        return [f.result() for f in futures]
+
+    def as_completed(self, jobs: Sequence[Job]) -> Iterator[tuple[int, JobResult]]:
+        """Run ``jobs`` under the program profile; yield ``(index, result)`` as each ends."""
+        futures = {self.submit(job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
 
     def describe(self) -> str:
         """Return e.g. ``programs (iverilog, vvp, dash, ivlpp, ivl; 32 processes)``."""
