@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 SINGLE_PASS_CHUNK = 16
 """Tasks per stored unit of a single pass: a resumed run repeats at most this many answers."""
 
+GREEDY_POOL = 4
+"""Greedy units generated in one batched call. A chunk alone leaves the batch emptying
+while its longest answers finish (on llama.cpp a 16-task HumanEval chunk ran its last
+minute on one or two sequences); pooled, the next chunk's prompts refill the free streams.
+Each unit is still verified and stored on its own, so a resume repeats at most
+``GREEDY_POOL * SINGLE_PASS_CHUNK`` answers."""
+
 
 @dataclass(frozen=True)
 class Request:
@@ -127,20 +134,48 @@ def _candidates(
     return out
 
 
+def greedy_units(
+    session: Session,
+    engine: Engine,
+    phase: str,
+    units: Sequence[tuple[str, Sequence[Request]]],
+    seed: int,
+    generation: int = 0,
+) -> None:
+    """Generate, verify and store every unit of ``units`` not stored yet, at temperature 0.
+
+    Called by the single pass and the measure phases with ``(unit name, requests)`` in
+    order; :data:`GREEDY_POOL` units share one batched ``generate`` call, and each unit is
+    committed separately (so what a resume finds is the same as without pooling).
+    """
+    todo = [(name, list(reqs)) for name, reqs in units if not session.store.unit_done(phase, name)]
+    for start in range(0, len(todo), GREEDY_POOL):
+        pool = todo[start : start + GREEDY_POOL]
+        reqs = [r for _, part in pool for r in part]
+        names = ", ".join(name for name, _ in pool)
+        texts = sample(session, engine, reqs, 0.0, seed, f"{phase} {names}: generating")
+        at = 0
+        for name, part in pool:
+            verify_and_store(session, phase, name, part, texts[at : at + len(part)], generation)
+            at += len(part)
+
+
 def single_pass(session: Session, phase: str, tasks: Sequence[Task]) -> dict[str, Attempt]:
     """Greedy single pass, one answer per task, stored in chunks so a resume loses little.
 
     Returns the attempt for every task, including those stored by an earlier session.
     """
-    engine = session.engine(phase)
-    for start in range(0, len(tasks), SINGLE_PASS_CHUNK):
-        unit = f"chunk-{start // SINGLE_PASS_CHUNK}"
-        if session.store.unit_done(phase, unit):
-            continue
-        part = tasks[start : start + SINGLE_PASS_CHUNK]
-        reqs = [Request(t, session.domain.build_prompt(t), 1) for t in part]
-        texts = sample(session, engine, reqs, 0.0, session.config.seed, f"{phase}: generating")
-        verify_and_store(session, phase, unit, reqs, texts, 0)
+    units = [
+        (
+            f"chunk-{start // SINGLE_PASS_CHUNK}",
+            [
+                Request(t, session.domain.build_prompt(t), 1)
+                for t in tasks[start : start + SINGLE_PASS_CHUNK]
+            ],
+        )
+        for start in range(0, len(tasks), SINGLE_PASS_CHUNK)
+    ]
+    greedy_units(session, session.engine(phase), phase, units, session.config.seed)
     stored = load_attempts(session.store, phase, tasks)
     return {tid: found[0] for tid, found in stored.items() if found}
 

@@ -15,7 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from forge.attempts import SINGLE_PASS_CHUNK, Request, load_attempts, sample, verify_and_store
+from forge.attempts import (
+    SINGLE_PASS_CHUNK,
+    Request,
+    greedy_units,
+    load_attempts,
+    sample,
+    verify_and_store,
+)
 from forge.stats import pass_at_k
 from forge.types import Attempt, Task
 
@@ -48,20 +55,24 @@ def run_measure(session: Session, phase: Phase) -> dict[str, Any]:
     tasks = [t for group in splits.values() for t in group]
     cfg = session.config.measure
     engine = session.engine(phase.name)
+    chunks = []
     for start in range(0, len(tasks), SINGLE_PASS_CHUNK):
-        chunk, part = start // SINGLE_PASS_CHUNK, tasks[start : start + SINGLE_PASS_CHUNK]
-        prompts = [(t, session.domain.build_prompt(t)) for t in part]
-        todo = [(f"greedy-{chunk}", 1, 0.0, GREEDY)]
-        if cfg.samples:
-            todo.append((f"sampled-{chunk}", cfg.samples, cfg.temperature, SAMPLED))
-        for unit, n, temperature, generation in todo:
-            if session.store.unit_done(phase.name, unit):
-                continue
-            reqs = [Request(t, messages, n) for t, messages in prompts]
-            seed = measure_seed(session.config.seed, chunk)
-            label = f"{phase.name} {unit}: generating"
-            texts = sample(session, engine, reqs, temperature, seed, label)
-            verify_and_store(session, phase.name, unit, reqs, texts, generation)
+        part = tasks[start : start + SINGLE_PASS_CHUNK]
+        chunks.append([(t, session.domain.build_prompt(t)) for t in part])
+    greedy = [
+        (f"greedy-{i}", [Request(t, messages, 1) for t, messages in part])
+        for i, part in enumerate(chunks)
+    ]
+    greedy_units(session, engine, phase.name, greedy, session.config.seed, GREEDY)
+    for chunk, part in enumerate(chunks if cfg.samples else ()):
+        unit = f"sampled-{chunk}"
+        if session.store.unit_done(phase.name, unit):
+            continue
+        reqs = [Request(t, messages, cfg.samples) for t, messages in part]
+        seed = measure_seed(session.config.seed, chunk)
+        label = f"{phase.name} {unit}: generating"
+        texts = sample(session, engine, reqs, cfg.temperature, seed, label)
+        verify_and_store(session, phase.name, unit, reqs, texts, SAMPLED)
     stored = load_attempts(session.store, phase.name, tasks)
     stats = {
         name: split_metrics([task_metrics(stored[t.id]) for t in group], (1, cfg.samples))

@@ -212,3 +212,36 @@ def test_evaluation_plan_runs_only_its_phases(tmp_path) -> None:
     summary, _ = _run(tmp_path, config(tasks={"heldout": 0.0}), phase_plan=steps, echo=lines.append)
     assert summary["phase_list"] == ["before", "search"] and summary["pairs"] is None
     assert lines[0].startswith("forge eval ") and "evaluation: before, search" in lines[0]
+
+
+def test_greedy_chunks_share_one_generate_call_and_are_stored_one_by_one(
+    tmp_path, monkeypatch
+) -> None:
+    """Pooled greedy chunks: one model call for GREEDY_POOL chunks, each chunk its own unit,
+    and a run cut in the second pool resumes without generating the first pool again."""
+    import forge.attempts
+
+    monkeypatch.setattr(forge.attempts, "SINGLE_PASS_CHUNK", 1)
+    monkeypatch.setattr(forge.attempts, "GREEDY_POOL", 3)
+    steps = (BY_NAME["before"],)
+    cfg = config(tasks={"heldout": 0.0})
+    script = _script()
+    summary, run_dir = _run(tmp_path / "ref", cfg, phase_plan=steps)
+    assert script.calls == 3, "8 one-task chunks in pools of 3 are 3 model calls"
+    with Session.open(cfg, run_dir, echo=lambda s: None) as session:
+        units = [u for u in range(8) if session.store.unit_done("before", f"chunk-{u}")]
+        assert units == list(range(8))
+        assert len(session.store.attempts("before")) == 8
+
+    _script(fail_on_call=2)
+    with Session.open(cfg, out=tmp_path / "cut", plan=steps, echo=lambda s: None) as session:
+        cut_dir = session.run_dir
+        with pytest.raises(KeyboardInterrupt):
+            session.run()
+        assert len(session.store.attempts("before")) == 3, "the first pool was stored"
+    again = _script()
+    resumed, _ = _run(tmp_path / "cut", cfg, run_dir=cut_dir, phase_plan=steps)
+    assert again.calls == 2 and sorted(again.prompts) == sorted(
+        p for p in script.prompts[3:]
+    ), "only the 5 chunks not stored are generated again"
+    assert resumed["phases"] == summary["phases"]
