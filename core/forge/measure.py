@@ -55,20 +55,20 @@ def run_measure(session: Session, phase: Phase) -> dict[str, Any]:
     tasks = [t for group in splits.values() for t in group]
     cfg = session.config.measure
     engine = session.engine(phase.name)
-    chunks = []
-    for start in range(0, len(tasks), SINGLE_PASS_CHUNK):
-        part = tasks[start : start + SINGLE_PASS_CHUNK]
-        chunks.append([(t, session.domain.build_prompt(t)) for t in part])
+    chunks = [
+        [(t, session.domain.build_prompt(t)) for t in tasks[start : start + SINGLE_PASS_CHUNK]]
+        for start in range(0, len(tasks), SINGLE_PASS_CHUNK)
+    ]
     greedy = [
-        (f"greedy-{i}", [Request(t, messages, 1) for t, messages in part])
-        for i, part in enumerate(chunks)
+        (f"greedy-{i}", [Request(t, messages, 1) for t, messages in prompted])
+        for i, prompted in enumerate(chunks)
     ]
     greedy_units(session, engine, phase.name, greedy, session.config.seed, GREEDY)
-    for chunk, part in enumerate(chunks if cfg.samples else ()):
+    for chunk, prompted in enumerate(chunks if cfg.samples else ()):
         unit = f"sampled-{chunk}"
         if session.store.unit_done(phase.name, unit):
             continue
-        reqs = [Request(t, messages, cfg.samples) for t, messages in part]
+        reqs = [Request(t, messages, cfg.samples) for t, messages in prompted]
         seed = measure_seed(session.config.seed, chunk)
         label = f"{phase.name} {unit}: generating"
         texts = sample(session, engine, reqs, cfg.temperature, seed, label)
