@@ -128,5 +128,7 @@ def sample_logits(
     """
     if temperature <= 0:
         return np.asarray(logits).argmax(axis=-1)
+    if len(logits) == 0:  # a decode step of prompt chunks only (llama.cpp's first steps)
+        return np.zeros(0, dtype=np.int64)
     ids, top, lse = top_candidates(logits, temperature)
     return choose(ids, top, lse, top_p, draw(rngs))

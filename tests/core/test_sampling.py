@@ -93,3 +93,11 @@ def test_large_vocabularies_find_the_same_top_candidates() -> None:
         best = np.argsort(-logits, axis=-1, kind="stable")[:, :64]
         assert (np.sort(ids, axis=-1) == np.sort(best, axis=-1)).all()
         assert (np.diff(top, axis=-1) <= 0).all()
+
+
+def test_no_rows_sample_to_no_tokens_for_every_vocabulary_size() -> None:
+    """A decode step of prompt chunks only has no running rows; sampling them must not fail
+    (qwen2.5's 151,936-token vocabulary takes the grouped top-k path, which did)."""
+    for vocab in (1000, 151_936):
+        out = sampling.sample_logits(np.zeros((0, vocab), np.float32), 0.8, 0.95, [])
+        assert out.shape == (0,)
