@@ -13,6 +13,7 @@ domain checks answers against it with its own parser and sympy.
 from __future__ import annotations
 
 import json
+import math
 import random
 from fractions import Fraction
 from pathlib import Path
@@ -43,7 +44,7 @@ def word(rng: random.Random) -> dict:
 def percent(rng: random.Random) -> dict:
     """p% of n, chosen so that the answer is a whole number."""
     p = rng.choice([10, 20, 25, 30, 40, 50, 60, 75])
-    n = rng.randint(1, 20) * (100 // _gcd(p, 100))
+    n = rng.randint(1, 20) * (100 // math.gcd(p, 100))
     return {"problem": f"What is {p}% of {n}?", "answer": str(p * n // 100)}
 
 
@@ -91,12 +92,6 @@ def roots(rng: random.Random) -> dict:
 
 def _signed(v: int) -> str:
     return f"+ {v}" if v > 0 else f"- {-v}"
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
 
 
 TRAIN_FAMILIES = [linear, word, percent, fraction_sum, expand]
