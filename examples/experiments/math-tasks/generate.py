@@ -63,12 +63,9 @@ def fraction_sum(rng: random.Random) -> dict:
 def expand(rng: random.Random) -> dict:
     """Expand (x + p)(x + q)."""
     p, q = rng.choice([i for i in range(-7, 8) if i]), rng.choice([i for i in range(-7, 8) if i])
-    lin, const = p + q, p * q
-    answer = "x^2" + (f" {'+' if lin > 0 else '-'} {abs(lin)}x" if lin else "")
-    answer += f" {'+' if const > 0 else '-'} {abs(const)}"
     return {
         "problem": f"Expand (x {_signed(p)})(x {_signed(q)}).",
-        "answer": answer.replace(" 1x", " x"),
+        "answer": _quadratic(p + q, p * q),
         "answer_type": "expression",
         "form": "expanded",
     }
@@ -77,14 +74,8 @@ def expand(rng: random.Random) -> dict:
 def roots(rng: random.Random) -> dict:
     """The transfer family: both roots of a monic quadratic with integer roots."""
     r, s = rng.sample(range(-8, 9), 2)
-    b, c = -(r + s), r * s
-    poly = (
-        "x^2"
-        + (f" {'+' if b > 0 else '-'} {abs(b)}x" if b else "")
-        + (f" {'+' if c > 0 else '-'} {abs(c)}" if c else "")
-    )
     return {
-        "problem": f"Solve {poly.replace(' 1x', ' x')} = 0. Give all solutions.",
+        "problem": f"Solve {_quadratic(-(r + s), r * s)} = 0. Give all solutions.",
         "answer": "{" + f"{min(r, s)}, {max(r, s)}" + "}",
         "answer_type": "set",
     }
@@ -92,6 +83,12 @@ def roots(rng: random.Random) -> dict:
 
 def _signed(v: int) -> str:
     return f"+ {v}" if v > 0 else f"- {-v}"
+
+
+def _quadratic(b: int, c: int) -> str:
+    """``x^2 + b x + c`` written as a student would: no zero terms, ``x`` for ``1x``."""
+    linear = f" {_signed(b)}x".replace(" 1x", " x") if b else ""
+    return f"x^2{linear}" + (f" {_signed(c)}" if c else "")
 
 
 TRAIN_FAMILIES = [linear, word, percent, fraction_sum, expand]
