@@ -69,6 +69,30 @@ def test_each_distinct_prompt_is_prefilled_once(tiny_pair, monkeypatch) -> None:
     assert sum(fed) <= prompt_tokens + decode_tokens
 
 
+def test_running_rows_hold_consecutive_streams(tiny_pair, monkeypatch) -> None:
+    """llama.cpp makes one graph pass per run of consecutive sequence ids, so the scheduler
+    must keep its running rows on streams 0..n-1 however rows retire (uneven lengths here)."""
+    from forge.llamacpp import schedule
+
+    engine, _ = tiny_pair
+    monkeypatch.setenv("FORGE_LLAMACPP_SLOTS", "6")
+    narrow = LlamaCppEngine.load(str(engine._shared.gguf), threads=1, precise=True)
+    seen: list[list[int]] = []
+    real = schedule.Scheduler._decode
+
+    def spy(self, batch, pure):
+        seen.append(sorted(self.rows))
+        assert [row[2] for row in batch[: len(self.rows)]] == seen[-1]  # decoded in order
+        return real(self, batch, pure)
+
+    monkeypatch.setattr(schedule.Scheduler, "_decode", spy)
+    params = SamplingParams(temperature=1.5, max_tokens=12, seed=5)
+    texts = narrow.generate(PROMPTS, n=[5, 4, 6], params=params, stop=lambda t: len(t) % 7 == 3)
+    assert sum(len(t) for t in texts) == 15
+    assert any(len(ids) >= 4 for ids in seen) and len({len(ids) for ids in seen}) > 2
+    assert all(ids == list(range(len(ids))) for ids in seen), seen
+
+
 def test_stop_max_tokens_and_progress(tiny_pair) -> None:
     engine, _ = tiny_pair
     seen: list[tuple[int, int]] = []

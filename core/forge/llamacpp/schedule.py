@@ -7,6 +7,14 @@ parent's last logits. All running samples decode together, one token each per
 leaves at an end-of-turn token, when ``stop(text)`` is True, or at ``max_tokens``; its KV
 stream is freed at once and the next pending sample takes it, so the batch stays full until
 the population runs out. Token choice is the shared sampler (:mod:`forge.sampling`).
+
+Stream ids are kept contiguous. With one KV stream per sequence llama.cpp splits a batch into
+one graph pass per run of *consecutive* sequence ids (``split_equal(..., sequential=true)``),
+so scattered ids cost a pass over the weights each: a 32-row step of ids left scrambled by
+retirements took ~20 passes. Samples therefore take the lowest free stream, parents the
+highest, rows are decoded in stream order, and when a stream frees up below a running row
+(or above a parent) the highest row moves down into it, or the parent up (one KV copy, far
+cheaper than a pass).
 """
 
 from __future__ import annotations
@@ -52,7 +60,7 @@ class Scheduler:
         self.ctx, self.params, self.eos, self.tuner = ctx, params, eos, tuner
         self.decode_text: Callable[[list[int]], str] = decode
         self.stop, self.progress = stop, progress
-        self.free = list(range(ctx.seqs - 1, -1, -1))
+        self.free = set(range(ctx.seqs))
         self.parents: list[_Parent] = []
         self.rows: dict[int, _Row] = {}
         self.texts: dict[tuple[int, int], str] = {}
@@ -69,13 +77,15 @@ class Scheduler:
         try:
             while waiting or self.parents or self.rows:
                 self._admit()
-                batch = [(r.tokens[-1], r.pos, s, True) for s, r in self.rows.items()]
+                self._compact()
+                order = sorted(self.rows)
+                batch = [(self.rows[s].tokens[-1], self.rows[s].pos, s, True) for s in order]
                 feeding = self._feed(batch, waiting)
                 if not batch:
                     continue
-                running = len(self.rows)
+                running = len(order)
                 logits = self._decode(batch, pure=len(batch) == running)
-                self._advance(logits[:running])
+                self._advance(order, logits[:running])
                 self._finish_prefill(feeding, logits[running:])
                 self.progress(len(self.texts), total)
         finally:
@@ -102,7 +112,9 @@ class Scheduler:
         done = []
         while waiting and len(self.free) >= 2 and sum(p.logits is None for p in self.parents) < 2:
             prompt, pending = waiting.popleft()
-            self.parents.append(_Parent(prompt, self.free.pop(), pending))
+            seq = max(self.free)  # parents at the top, samples from the bottom
+            self.free.discard(seq)
+            self.parents.append(_Parent(prompt, seq, pending))
         for parent in self.parents:
             if parent.logits is not None or room <= 0:
                 continue
@@ -125,10 +137,12 @@ class Scheduler:
         for parent in list(self.parents):
             if parent.logits is None:
                 continue
+            self._compact()  # a parent retired above: move this one up before its samples start
             starting: list[tuple[int, _Row]] = []
             while parent.pending and self.free:
                 out = parent.pending.popleft()
-                seq = self.free.pop()
+                seq = min(self.free)
+                self.free.discard(seq)
                 self.ctx.copy_seq(parent.seq, seq)
                 rng = sampling.sequence_rng(self.params.seed, parent.prompt, out[1])
                 starting.append((seq, _Row(out, rng, len(parent.prompt))))
@@ -137,14 +151,37 @@ class Scheduler:
                 self._take(starting, logits)
             if not parent.pending:
                 self.ctx.drop_seq(parent.seq)
-                self.free.append(parent.seq)
+                self.free.add(parent.seq)
                 self.parents.remove(parent)
 
-    def _advance(self, logits: np.ndarray) -> None:
-        """Sample the next token of every running row from its logits (rows in batch order)."""
-        for row in self.rows.values():
+    def _compact(self) -> None:
+        """Move parents up into free streams above them and the highest running rows down into
+        free streams below them (see the module docstring), so the running rows hold streams
+        0..n-1."""
+        for parent in sorted(self.parents, key=lambda p: p.seq):
+            high = max(self.free, default=-1)
+            if high > parent.seq:
+                parent.seq = self._move(parent.seq, high)
+        while self.rows and self.free:
+            top, low = max(self.rows), min(self.free)
+            if low > top:
+                return
+            self.rows[self._move(top, low)] = self.rows.pop(top)
+
+    def _move(self, src: int, dst: int) -> int:
+        """Move sequence ``src``'s KV into free stream ``dst``, free ``src``; return ``dst``."""
+        self.ctx.copy_seq(src, dst)
+        self.ctx.drop_seq(src)
+        self.free.discard(dst)
+        self.free.add(src)
+        return dst
+
+    def _advance(self, order: list[int], logits: np.ndarray) -> None:
+        """Sample the next token of the running rows ``order`` (stream ids, in batch order)."""
+        rows = [(s, self.rows[s]) for s in order]
+        for _, row in rows:
             row.pos += 1
-        self._take(list(self.rows.items()), logits)
+        self._take(rows, logits)
 
     def _take(self, rows: list[tuple[int, _Row]], logits: np.ndarray) -> None:
         """Draw one token per row, append it, and retire the rows that finished."""
@@ -165,4 +202,4 @@ class Scheduler:
         self.texts[row.out] = self.decode_text(row.tokens)
         del self.rows[seq]
         self.ctx.drop_seq(seq)
-        self.free.append(seq)
+        self.free.add(seq)
