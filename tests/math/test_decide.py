@@ -50,6 +50,33 @@ def test_runner_stops_a_blown_up_proof_within_its_budget() -> None:
     assert out["results"][0]["proved"] is False and out["results"][0]["note"].startswith("stopped")
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_runner_stops_a_prover_whose_first_alarm_is_swallowed(monkeypatch) -> None:
+    """A timeout raised while Python runs a finalizer is printed and dropped, not raised."""
+    import forge_math.runner as runner
+
+    class SlowFinalizer:
+        def __del__(self) -> None:
+            _spin(1.0)  # the first tick lands here and is dropped
+
+    def measure(mode, cand, ref, out) -> None:
+        obj = SlowFinalizer()
+        del obj
+        _spin(6.0)
+
+    monkeypatch.setattr(runner, "_measure", measure)
+    start = time.monotonic()
+    out = run({"pairs": [["expr", [], []]], "budget_s": 0.3})
+    assert time.monotonic() - start < 2.5
+    assert out["results"][0]["note"].startswith("stopped")
+
+
+def _spin(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
 def test_rationals_are_exact_and_need_no_sandbox() -> None:
     stub = StubSandbox(JobResult("crash", message="should not run"))
     decisions, _ = decide_pairs([pair("0.5", "1/2"), pair("0.333", "1/3")], stub, None, 1.0)
