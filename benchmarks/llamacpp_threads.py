@@ -6,6 +6,7 @@ one prompt, 96 tokens each, no stop rule) in a fresh process per setting:
 
 - threads 1 or 2 (or ``--threads``),
 - ``OMP_WAIT_POLICY`` passive (forge's default: idle OpenMP threads sleep) or active (spin),
+  or passive with a bounded spin before sleeping (``passive+spin=N`` sets ``GOMP_SPINCOUNT``),
 - alone, or beside ``--busy`` busy-loop processes at the same priority (a stand-in for
   sandbox lanes running candidates).
 
@@ -43,7 +44,11 @@ print(json.dumps({"secs": secs, "tokens": n}))
 
 def run(model: str, threads: int, policy: str, busy: int, samples: int, tokens: int) -> dict:
     """Time the job in a fresh process with ``busy`` busy-loop neighbours; return the result."""
-    env = {**os.environ, "OMP_WAIT_POLICY": policy}
+    name, _, spin = policy.partition("+spin=")
+    env = {**os.environ, "OMP_WAIT_POLICY": name}
+    env.pop("GOMP_SPINCOUNT", None)
+    if spin:
+        env["GOMP_SPINCOUNT"] = spin
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(busy)]
     try:
         time.sleep(0.5 if busy else 0)
@@ -71,7 +76,11 @@ def main() -> None:
     ap.add_argument("--busy", type=int, default=1, help="busy-loop neighbours in the busy runs")
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--tokens", type=int, default=96)
-    ap.add_argument("--policies", default="passive,active", help="OMP_WAIT_POLICY values")
+    ap.add_argument(
+        "--policies",
+        default="passive,active",
+        help="OMP_WAIT_POLICY values; NAME+spin=N also sets GOMP_SPINCOUNT=N",
+    )
     args = ap.parse_args()
     print(
         f"model {args.model}; {args.samples} samples x {args.tokens} tokens; cores {os.cpu_count()}"
@@ -82,7 +91,7 @@ def main() -> None:
                 r = run(args.model, threads, policy, busy, args.samples, args.tokens)
                 rate = r["tokens"] / r["secs"]
                 print(
-                    f"neighbours {busy}  OMP_WAIT_POLICY={policy:7s}  threads {threads}: "
+                    f"neighbours {busy}  OMP_WAIT_POLICY={policy:18s}  threads {threads}: "
                     f"{rate:6.1f} tok/s ({r['tokens']} tokens, {r['secs']:.1f} s; "
                     f"load before {r['load']:.2f})",
                     flush=True,
