@@ -6,7 +6,7 @@ one prompt, 96 tokens each, no stop rule) in a fresh process per setting:
 
 - threads 1 or 2 (or ``--threads``),
 - ``OMP_WAIT_POLICY`` passive (forge's default: idle OpenMP threads sleep) or active (spin),
-  or passive with a bounded spin before sleeping (``passive+spin=N`` sets ``GOMP_SPINCOUNT``),
+  either with a bounded spin before sleeping (``NAME+spin=N`` also sets ``GOMP_SPINCOUNT``),
 - alone, or beside ``--busy`` busy-loop processes at the same priority (a stand-in for
   sandbox lanes running candidates).
 
