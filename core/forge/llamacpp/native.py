@@ -47,6 +47,33 @@ def system_info() -> str:
     return ll.llama_print_system_info().decode(errors="replace").strip()
 
 
+def requantize(src: Path, dst: Path, kind: str, threads: int = 0) -> None:
+    """Write ``src``'s weights requantized to ``kind`` (e.g. 'Q8_0') to ``dst`` atomically.
+
+    Called once per model by :func:`forge.llamacpp.source.locate` for registry models that
+    run faster in another weight type; ``threads`` 0 lets llama.cpp use every core.
+    Raises ModelError when llama.cpp cannot read ``src`` or does not know ``kind``.
+    """
+    _init()
+    ftype = getattr(ll, f"LLAMA_FTYPE_MOSTLY_{kind.upper()}", None)
+    if ftype is None:
+        raise ModelError(f"llama.cpp has no weight type '{kind}'.", "Use e.g. Q8_0 or Q4_0.")
+    params = ll.llama_model_quantize_default_params()
+    params.ftype = ftype
+    params.allow_requantize = True  # the source is already quantized
+    params.nthread = threads
+    tmp = dst.with_name(dst.name + ".partial")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    rc = ll.llama_model_quantize(str(src).encode(), str(tmp).encode(), ctypes.byref(params))
+    if rc != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        raise ModelError(
+            f"llama.cpp could not requantize {src} to {kind} (code {rc}).",
+            "Is the disk full? Delete FORGE_HOME/llamacpp/weights and try again.",
+        )
+    tmp.replace(dst)
+
+
 class Model:
     """A GGUF model loaded into memory (mmap), shared by every context made from it.
 

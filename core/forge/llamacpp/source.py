@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,9 @@ from forge.model.registry import REGISTRY, converted_dir, downloads_dir, forge_h
 from forge.model.resolve import DEFAULT_MODEL, NOT_FOUND_HINT, _safe_name
 
 Progress = Callable[[str, int, int], None]
+WEIGHTS_ENV = "FORGE_LLAMACPP_WEIGHTS"
+"""Overrides a registry model's ``llamacpp_weights``: a llama.cpp type (Q8_0, Q4_0, ...) or
+'original' (run the downloaded GGUF as it is)."""
 FOLDER_HINT = (
     "the llama.cpp engine runs GGUF files: pass a .gguf or a registry name, "
     "export this folder with `forge export`, or use --engine mlx."
@@ -80,7 +84,34 @@ def _registry(name: str, progress: Progress | None) -> tuple[Path, dict[str, Any
         "sha256": entry.sha256,
         "license": entry.license,
     }
+    kind = os.environ.get(WEIGHTS_ENV) or entry.llamacpp_weights
+    if kind and kind.lower() != "original":
+        gguf = _requantized(gguf, entry.name, entry.sha256, kind.upper(), progress)
+        ident["weights"] = f"{kind.upper()}, requantized from the registry GGUF"
     return gguf, ident
+
+
+def weights_dir() -> Path:
+    """Folder of the requantized GGUFs the llama.cpp engine runs registry models from."""
+    return forge_home() / "llamacpp" / "weights"
+
+
+def _requantized(gguf: Path, name: str, sha256: str, kind: str, progress: Progress | None) -> Path:
+    """``gguf`` requantized to ``kind`` (written once per source checksum, then reused).
+
+    Delete the file (``FORGE_HOME/llamacpp/weights``) to rebuild it; pass the downloaded
+    GGUF's path as the model to run the original weights.
+    """
+    out = weights_dir() / f"{name}.{sha256[:12]}.{kind}.gguf"
+    if not out.is_file():
+        from forge.llamacpp import native
+
+        if progress is not None:
+            progress(f"requantize {name} to {kind}", 0, 1)
+        native.requantize(gguf, out, kind)
+        if progress is not None:
+            progress(f"requantize {name} to {kind}", 1, 1)
+    return out
 
 
 def tokenizer_dir(gguf: Path, identity: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
@@ -91,7 +122,8 @@ def tokenizer_dir(gguf: Path, identity: dict[str, Any]) -> tuple[Path, dict[str,
     path/size/mtime) from its metadata.
     """
     stat = gguf.stat()
-    key = identity.get("sha256") or f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime}"
+    key = f"{identity['sha256']}:{gguf.name}" if identity.get("sha256") else None
+    key = key or f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime}"
     folder = (
         forge_home() / "llamacpp" / "tokenizers" / hashlib.sha256(key.encode()).hexdigest()[:16]
     )
