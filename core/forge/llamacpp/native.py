@@ -62,7 +62,7 @@ def requantize(src: Path, dst: Path, kind: str, threads: int = 0) -> None:
     params.ftype = ftype
     params.allow_requantize = True  # the source is already quantized
     params.nthread = threads
-    tmp = dst.with_name(dst.name + ".partial")
+    tmp = dst.with_name(f"{dst.name}.{os.getpid()}.partial")  # two processes may race
     dst.parent.mkdir(parents=True, exist_ok=True)
     rc = ll.llama_model_quantize(str(src).encode(), str(tmp).encode(), ctypes.byref(params))
     if rc != 0 or not tmp.is_file():
